@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Containers: the directories of a hierarchy.
+//!
+//! # Life cycle
+//!
+//! `mkdir` → [`Container::create`] (every bound subsystem's `create`, undone
+//! in reverse if one fails) → directory and files appear → `populate` hooks
+//! → tasks come and go → `rmdir` → [`Container::remove`] (`EBUSY` while it has
+//! tasks or children; `destroy` hooks) → freed when the last reference
+//! (an open file, a task's membership) goes away.
+
+use crate::cftype::errno;
+use crate::hierarchy::Hierarchy;
+use crate::logic::parse::validate_container_name;
+use crate::subsys::{Css, NR_SUBSYS};
+use crate::world::Registry;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
+use kernel::sync::{Arc, UniqueArc};
+
+pub(crate) use crate::files::CORE_FILES;
+
+/// A container. Fields are immutable after creation unless noted; the
+/// mutable tree state is the container's [`Node`] in the registry.
+pub(crate) struct Container {
+    /// Unique id, key of the container's [`Node`].
+    id: u64,
+    /// The hierarchy it belongs to.
+    hierarchy: Arc<Hierarchy>,
+    /// The parent; `None` for a hierarchy's root.
+    parent: Option<Arc<Container>>,
+    /// Subsystem states, by subsystem index (bound subsystems only).
+    css: [Option<Css>; NR_SUBSYS],
+    /// Set (under the registry mutex) when removed by `rmdir`.
+    removed: AtomicBool,
+    /// Tasks directly in this container (membership spinlock).
+    pub(crate) nr_tasks: AtomicU32,
+}
+
+/// The mutable state of a container, protected by the registry mutex.
+pub(crate) struct Node {
+    /// Directory name (empty for a root).
+    pub(crate) name: KVec<u8>,
+    /// Child containers, by id.
+    pub(crate) children: RBTree<u64, Arc<Container>>,
+    /// `notify_on_release`.
+    pub(crate) notify_on_release: bool,
+    /// `container.clone_children`.
+    pub(crate) clone_children: bool,
+}
+
+impl Container {
+    /// The container's id.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The hierarchy.
+    pub(crate) fn hierarchy(&self) -> &Arc<Hierarchy> {
+        &self.hierarchy
+    }
+
+    /// The parent container (`None` for a root).
+    pub(crate) fn parent(&self) -> Option<&Arc<Container>> {
+        self.parent.as_ref()
+    }
+
+    /// Whether this is its hierarchy's root.
+    pub(crate) fn is_root(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    /// Whether `rmdir` removed it.
+    pub(crate) fn is_removed(&self) -> bool {
+        self.removed.load(Ordering::Acquire)
+    }
+
+    /// The state of subsystem `id`, if bound to this hierarchy.
+    pub(crate) fn css(&self, id: crate::subsys::SubsysId) -> Option<&Css> {
+        self.css.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// Creates every bound subsystem's state for a new container under
+    /// `parent` (`None`: a root), undoing on failure.
+    fn create_css(
+        h: &Hierarchy,
+        parent: Option<&Container>,
+        clone_children: bool,
+    ) -> Result<[Option<Css>; NR_SUBSYS]> {
+        let mut css: [Option<Css>; NR_SUBSYS] = [const { None }; NR_SUBSYS];
+        for id in h.subsystems() {
+            let parent_css = parent.and_then(|p| p.css(id));
+            match id.ops().create(parent_css, clone_children) {
+                Ok(c) => {
+                    if let Some(slot) = css.get_mut(id.index()) {
+                        *slot = Some(c);
+                    }
+                }
+                Err(e) => {
+                    Self::destroy_css(&css);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(css)
+    }
+
+    /// Creates the root container of a new hierarchy.
+    pub(crate) fn new_root(reg: &mut Registry, h: &Arc<Hierarchy>) -> Result<Arc<Self>> {
+        let css = Self::create_css(h, None, false)?;
+        Self::insert(reg, h, None, KVec::new(), css, false, false)
+    }
+
+    /// Builds the container and registers its node (and its link in the
+    /// parent). On failure the subsystem states are destroyed and the
+    /// registry is unchanged.
+    fn insert(
+        reg: &mut Registry,
+        h: &Arc<Hierarchy>,
+        parent: Option<Arc<Container>>,
+        name: KVec<u8>,
+        css: [Option<Css>; NR_SUBSYS],
+        notify_on_release: bool,
+        clone_children: bool,
+    ) -> Result<Arc<Self>> {
+        let id = reg.next_id;
+        // Allocate everything first, so that nothing can fail once the
+        // registry is modified.
+        let prepared = (|| -> Result<_> {
+            let node = RBTreeNode::new(
+                id,
+                Node {
+                    name,
+                    children: RBTree::new(),
+                    notify_on_release,
+                    clone_children,
+                },
+                GFP_KERNEL,
+            )?;
+            let link = RBTreeNodeReservation::new(GFP_KERNEL)?;
+            let slot = UniqueArc::new_uninit(GFP_KERNEL)?;
+            Ok((node, link, slot))
+        })();
+        let parent_ok = parent
+            .as_ref()
+            .map_or(true, |p| reg.nodes.get(&p.id).is_some());
+        let (node, link, slot) = match prepared {
+            Ok(v) if parent_ok => v,
+            Ok(_) => {
+                Self::destroy_css(&css);
+                return Err(ENODEV);
+            }
+            Err(e) => {
+                Self::destroy_css(&css);
+                return Err(e);
+            }
+        };
+        let c: Arc<Self> = slot
+            .write(Container {
+                id,
+                hierarchy: h.clone(),
+                parent,
+                css,
+                removed: AtomicBool::new(false),
+                nr_tasks: AtomicU32::new(0),
+            })
+            .into();
+        if let Some(pn) = c.parent.as_ref().and_then(|p| reg.nodes.get_mut(&p.id)) {
+            pn.children.insert(link.into_node(id, c.clone()));
+        }
+        reg.nodes.insert(node);
+        reg.next_id += 1;
+        Ok(c)
+    }
+
+    /// Runs the `destroy` hooks of `css`, last created first.
+    fn destroy_css(css: &[Option<Css>; NR_SUBSYS]) {
+        for c in css.iter().rev().flatten() {
+            c.id().ops().destroy(c);
+        }
+    }
+
+    /// `mkdir`: creates container `name` under `parent`.
+    pub(crate) fn create(parent: &Arc<Container>, name: &[u8]) -> Result<Arc<Self>> {
+        validate_container_name(name, &[]).map_err(errno)?;
+        let h = parent.hierarchy.clone();
+        let world = h.world().clone();
+        let mut reg = world.registry.lock();
+        let (notify, clone) = match reg.nodes.get(&parent.id) {
+            Some(n) if !parent.is_removed() => (n.notify_on_release, n.clone_children),
+            _ => return Err(ENODEV),
+        };
+        let mut owned = KVec::new();
+        owned.extend_from_slice(name, GFP_KERNEL)?;
+        let css = Self::create_css(&h, Some(parent), clone)?;
+        let c = Self::insert(
+            &mut reg,
+            &h,
+            Some(parent.clone()),
+            owned,
+            css,
+            notify,
+            clone,
+        )?;
+        if let Some(e) = reg.entry_mut(&h) {
+            e.nr_containers += 1;
+        }
+        Ok(c)
+    }
+
+    /// Runs the `populate` hooks once the directory and files exist.
+    pub(crate) fn populate(&self) -> Result {
+        for c in self.css.iter().flatten() {
+            c.id().ops().populate(c)?;
+        }
+        Ok(())
+    }
+
+    /// `rmdir`: removes the container; `EBUSY` while it has tasks or
+    /// children.
+    pub(crate) fn remove(self: &Arc<Self>) -> Result {
+        let world = self.hierarchy.world().clone();
+        let mut reg = world.registry.lock();
+        match reg.nodes.get(&self.id) {
+            Some(n) if n.children.iter().next().is_none() => {}
+            Some(_) => return Err(EBUSY),
+            None => return Err(ENODEV),
+        }
+        if self.nr_tasks.load(Ordering::Acquire) != 0 || self.is_root() {
+            return Err(EBUSY);
+        }
+        self.removed.store(true, Ordering::Release);
+        let node = reg.nodes.remove(&self.id);
+        let link = self
+            .parent
+            .as_ref()
+            .and_then(|p| reg.nodes.get_mut(&p.id))
+            .and_then(|pn| pn.children.remove(&self.id));
+        if let Some(e) = reg.entry_mut(&self.hierarchy) {
+            e.nr_containers -= 1;
+        }
+        Self::destroy_css(&self.css);
+        drop(reg);
+        // Dropped outside the lock: they may free containers.
+        drop(link);
+        drop(node);
+        Ok(())
+    }
+
+    /// Tears down a hierarchy's root (the hierarchy is being destroyed).
+    pub(crate) fn destroy_root(reg: &mut Registry, root: &Arc<Self>) {
+        root.removed.store(true, Ordering::Release);
+        drop(reg.nodes.remove(&root.id));
+        Self::destroy_css(&root.css);
+    }
+
+    /// `rename`: renames the container within its parent.
+    pub(crate) fn rename(&self, name: &[u8]) -> Result {
+        validate_container_name(name, &[]).map_err(errno)?;
+        let mut owned = KVec::new();
+        owned.extend_from_slice(name, GFP_KERNEL)?;
+        let world = self.hierarchy.world().clone();
+        let mut reg = world.registry.lock();
+        match reg.nodes.get_mut(&self.id) {
+            Some(n) if !self.is_root() => {
+                n.name = owned;
+                Ok(())
+            }
+            _ => Err(ENODEV),
+        }
+    }
+
+    /// Appends the container's path relative to its hierarchy root (`/` for
+    /// the root, `/a/b` otherwise) to `out`.
+    pub(crate) fn path(&self, reg: &Registry, out: &mut KVec<u8>) -> Result {
+        if self.is_root() {
+            out.push(b'/', GFP_KERNEL)?;
+            return Ok(());
+        }
+        // Collect the ancestors' ids from here up, then emit top-down.
+        let mut chain: KVec<u64> = KVec::new();
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            if c.is_root() {
+                break;
+            }
+            chain.push(c.id, GFP_KERNEL)?;
+            cur = c.parent.as_deref();
+        }
+        for id in chain.iter().rev() {
+            out.push(b'/', GFP_KERNEL)?;
+            let name = reg.nodes.get(id).map_or(&[][..], |n| n.name.as_slice());
+            out.extend_from_slice(name, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Task containers: Paul Menage's 2007 generic process containers, in Rust.
+//!
+//! A *hierarchy* is one mounted tree of filesystem type `container`; each
+//! directory in it is a *container*, and every task is in exactly one
+//! container of each hierarchy. *Subsystems* (cpuset, memset, net_flow)
+//! bound to a hierarchy attach behaviour to its containers.
+//!
+//! Layout:
+//! - [`ffi`]: the only place with `unsafe` and raw bindings; it turns the
+//!   C VFS and kernel interfaces into safe Rust.
+//! - [`logic`]: pure `core`-only code (parsers, validators), also tested on
+//!   the host by `cargo test` in `tests/host`.
+//!
+//! The user interface is documented in `Documentation/container.rst`.
+
+use kernel::prelude::*;
+
+mod cftype;
+mod container;
+mod ffi;
+mod files;
+mod hierarchy;
+#[allow(dead_code)] // Used as the framework and subsystems land.
+mod logic;
+mod subsys;
+mod world;
+
+module! {
+    type: ContainerModule,
+    name: "container",
+    author: "The container developers",
+    description: "Task containers (generic process containers) in Rust",
+    license: "GPL",
+}
+
+/// The module's state: everything registered at load time.
+///
+/// Fields are dropped in declaration order, which is the teardown order.
+struct ContainerModule {
+    /// The `container` filesystem type.
+    _fs: ffi::fs::Registration,
+}
+
+impl kernel::Module for ContainerModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let world = world::World::new()?;
+        let fs = ffi::fs::Registration::new(module, world)?;
+        pr_info!("task containers registered\n");
+        Ok(Self { _fs: fs })
+    }
+}

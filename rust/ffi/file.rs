@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Control files: `file_operations` shared by every control file, which
+//! dispatch to the file's [`CfType`] handlers.
+//!
+//! Reads produce the whole contents when read from offset 0 and serve later
+//! reads from that snapshot (as `seq_file` does for cgroup files), so a
+//! large `tasks` file is read consistently in several `read(2)` calls.
+//! Each `write(2)` is one command.
+
+use super::bindings;
+use super::zeroed;
+use super::CTable;
+use crate::cftype::{Buf, CfType};
+use crate::container::Container;
+use kernel::error::from_result;
+use kernel::ffi::{c_int, c_void};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::uaccess::UserSlice;
+
+pub(crate) static CONTROL_FILE_OPS: CTable<bindings::file_operations> =
+    CTable(bindings::file_operations {
+        open: Some(open),
+        read: Some(read),
+        write: Some(write),
+        llseek: Some(bindings::default_llseek),
+        release: Some(release),
+        // SAFETY: All-zero is a valid `file_operations` (no owner: the
+        // superblock already pins the module).
+        ..unsafe { zeroed() }
+    });
+
+/// What a control file inode's `i_private` owns.
+pub(crate) struct FileNode {
+    /// The container the file belongs to.
+    container: Arc<Container>,
+    /// The file's type.
+    cft: &'static CfType,
+}
+
+impl FileNode {
+    /// A node for file `cft` of `container`.
+    pub(crate) fn new(container: Arc<Container>, cft: &'static CfType) -> Self {
+        Self { container, cft }
+    }
+}
+
+/// Per-open state, owned by `file->private_data`.
+struct OpenFile {
+    /// The inode's node (the open file pins the inode).
+    node: *const FileNode,
+    /// Contents produced by the last read from offset 0.
+    snapshot: Option<Buf>,
+}
+
+/// `file_operations::open`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid control file `inode` and new `file`.
+unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    from_result(|| {
+        // SAFETY: Control file inodes own a `FileNode` in `i_private`.
+        let node = unsafe { (*inode).i_private.cast::<FileNode>().cast_const() };
+        let of = KBox::new(
+            OpenFile {
+                node,
+                snapshot: None,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `file` is new and ours to set up.
+        unsafe { (*file).private_data = KBox::into_raw(of).cast() };
+        Ok(0)
+    })
+}
+
+/// The open file state.
+///
+/// # Safety
+///
+/// `file` must be a control file opened by [`open`], not yet released, and
+/// not used concurrently through the returned reference (the VFS serialises
+/// `read` on a file position with `f_pos_lock`; writes do not use it).
+unsafe fn open_file<'a>(file: *mut bindings::file) -> &'a mut OpenFile {
+    // SAFETY: Per the function's safety requirements.
+    unsafe { &mut *(*file).private_data.cast::<OpenFile>() }
+}
+
+/// `file_operations::read`.
+///
+/// # Safety
+///
+/// Called by the VFS with a file opened by [`open`].
+unsafe extern "C" fn read(
+    file: *mut bindings::file,
+    ubuf: *mut kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    from_result(|| {
+        // SAFETY: Per the function's safety requirements.
+        let (of, pos) = unsafe { (open_file(file), *ppos) };
+        // SAFETY: The open file pins the inode, hence its node.
+        let node = unsafe { &*of.node };
+        let read = node.cft.read.ok_or(EINVAL)?;
+        if pos == 0 || of.snapshot.is_none() {
+            let mut buf = Buf::new();
+            read(&node.container, &mut buf)?;
+            of.snapshot = Some(buf);
+        }
+        let data = of.snapshot.as_ref().map_or(&[][..], |b| b.0.as_slice());
+        // SAFETY: `ubuf`/`count` are the user buffer of this read and
+        // `data` is valid for its length.
+        let n = unsafe {
+            bindings::simple_read_from_buffer(
+                ubuf.cast::<c_void>(),
+                count,
+                ppos,
+                data.as_ptr().cast::<c_void>(),
+                data.len(),
+            )
+        };
+        Ok(n)
+    })
+}
+
+/// `file_operations::write`: one write is one command.
+///
+/// # Safety
+///
+/// Called by the VFS with a file opened by [`open`].
+unsafe extern "C" fn write(
+    file: *mut bindings::file,
+    ubuf: *const kernel::ffi::c_char,
+    count: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
+    from_result(|| {
+        // SAFETY: The file was opened by `open`; only `node` is read, which
+        // is immutable.
+        let node = unsafe { &*(*(*file).private_data.cast::<OpenFile>()).node };
+        let write = node.cft.write.ok_or(EINVAL)?;
+        if count > node.cft.max_write {
+            return Err(E2BIG);
+        }
+        if node.container.is_removed() {
+            return Err(ENODEV);
+        }
+        let mut buf = KVec::new();
+        UserSlice::new(ubuf as usize, count).read_all(&mut buf, GFP_KERNEL)?;
+        write(&node.container, &buf)?;
+        isize::try_from(count).map_err(|_| EINVAL)
+    })
+}
+
+/// `file_operations::release`.
+///
+/// # Safety
+///
+/// Called by the VFS once, with a file opened by [`open`].
+unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: `private_data` came from `KBox::into_raw` in `open`.
+    drop(unsafe { KBox::from_raw((*file).private_data.cast::<OpenFile>()) });
+    0
+}

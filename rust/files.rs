@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The core control files present in every container (cgroup v1's
+//! `cgroup1_base_files`): `tasks`, `container.procs`, `notify_on_release`,
+//! `container.clone_children`, and the root's `release_agent`.
+
+use crate::cftype::{errno, Buf, CfType, Placement};
+use crate::container::Container;
+use crate::ffi::task;
+use crate::logic::options::RELEASE_AGENT_MAX_LEN;
+use crate::logic::parse::{parse_bool_u64, trim};
+use kernel::c_str;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The core files, in the order they are created.
+pub(crate) static CORE_FILES: [CfType; 5] = [
+    CfType::ro(c_str!("tasks"), tasks_read),
+    CfType::ro(c_str!("container.procs"), procs_read),
+    CfType::rw(c_str!("notify_on_release"), notify_read, notify_write),
+    CfType::rw(
+        c_str!("container.clone_children"),
+        clone_children_read,
+        clone_children_write,
+    ),
+    CfType {
+        name: c_str!("release_agent"),
+        mode: 0o644,
+        placement: Placement::RootOnly,
+        read: Some(release_agent_read),
+        write: Some(release_agent_write),
+        max_write: RELEASE_AGENT_MAX_LEN + 1,
+        pollable: false,
+    },
+];
+
+/// Writes `ids` sorted and de-duplicated, one per line.
+fn write_ids(ids: &mut KVVec<i32>, out: &mut Buf) -> Result {
+    ids.as_mut_slice().sort_unstable();
+    let mut last = None;
+    for &id in ids.iter() {
+        if last != Some(id) && id > 0 {
+            out.fmt(format_args!("{id}\n"))?;
+        }
+        last = Some(id);
+    }
+    Ok(())
+}
+
+/// Collects the ids (`tgid` when `procs`) of the tasks in `c`, as seen
+/// from the reader's pid namespace.
+fn member_ids(c: &Arc<Container>, procs: bool) -> Result<KVVec<i32>> {
+    let mut ids = KVVec::new();
+    if !c.is_root() {
+        return Ok(ids);
+    }
+    // Every task is in the root until moved out (membership lands with the
+    // attach support).
+    let mut count = 0usize;
+    task::for_each_thread(|_| count += 1);
+    ids.reserve(count + count / 8 + 16, GFP_KERNEL)?;
+    let mut room = ids.capacity();
+    task::for_each_thread(|t| {
+        if room > 0 && (!procs || task::is_group_leader(t)) {
+            let id = if procs { task::vtgid(t) } else { task::vpid(t) };
+            // Cannot fail: capacity was reserved above.
+            if ids.push(id, GFP_NOWAIT).is_ok() {
+                room -= 1;
+            }
+        }
+    });
+    Ok(ids)
+}
+
+/// `tasks`: thread ids, sorted, one per line.
+fn tasks_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    write_ids(&mut member_ids(c, false)?, out)
+}
+
+/// `container.procs`: process ids, sorted, one per line.
+fn procs_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    write_ids(&mut member_ids(c, true)?, out)
+}
+
+/// Reads a flag of the container's node.
+fn read_flag(
+    c: &Arc<Container>,
+    out: &mut Buf,
+    get: fn(&crate::container::Node) -> bool,
+) -> Result {
+    let world = c.hierarchy().world().clone();
+    let v = {
+        let reg = world.registry.lock();
+        reg.nodes.get(&c.id()).map(get).ok_or(ENODEV)?
+    };
+    out.fmt(format_args!("{}\n", u8::from(v)))
+}
+
+/// Sets a flag of the container's node (any non-zero number is 1).
+fn write_flag(
+    c: &Arc<Container>,
+    buf: &[u8],
+    set: fn(&mut crate::container::Node, bool),
+) -> Result {
+    let v = parse_bool_u64(buf).map_err(errno)?;
+    let world = c.hierarchy().world().clone();
+    let mut reg = world.registry.lock();
+    let node = reg.nodes.get_mut(&c.id()).ok_or(ENODEV)?;
+    set(node, v);
+    Ok(())
+}
+
+fn notify_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    read_flag(c, out, |n| n.notify_on_release)
+}
+
+fn notify_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    write_flag(c, buf, |n, v| n.notify_on_release = v)
+}
+
+fn clone_children_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    read_flag(c, out, |n| n.clone_children)
+}
+
+fn clone_children_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    write_flag(c, buf, |n, v| n.clone_children = v)
+}
+
+/// `release_agent` (root only): the path, or an empty line.
+fn release_agent_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let world = c.hierarchy().world().clone();
+    let reg = world.registry.lock();
+    let e = reg.entry(c.hierarchy()).ok_or(ENODEV)?;
+    out.push(e.release_agent.as_slice())?;
+    out.push(b"\n")
+}
+
+/// Sets `release_agent`: needs `CAP_SYS_ADMIN` in the initial user namespace
+/// (`EPERM`), as the agent runs with full privileges.
+fn release_agent_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    if !task::current_is_global_admin() {
+        return Err(EPERM);
+    }
+    let path = trim(buf);
+    if path.contains(&0) {
+        return Err(EINVAL);
+    }
+    let mut owned = KVec::new();
+    owned.extend_from_slice(path, GFP_KERNEL)?;
+    let world = c.hierarchy().world().clone();
+    let mut reg = world.registry.lock();
+    let e = reg.entry_mut(c.hierarchy()).ok_or(ENODEV)?;
+    e.release_agent = owned;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Thin C helpers for static inlines and macros that Rust cannot call, in the
+ * manner of the kernel's rust/helpers/. No logic lives here: each helper is
+ * the C expression it wraps.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/lockdep.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+
+#include "helpers.h"
+
+void container_helper_for_each_thread(container_task_visit_t visit, void *data)
+{
+	struct task_struct *g, *t;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t)
+		visit(t, data);
+	rcu_read_unlock();
+}
+
+bool container_helper_may_move(struct task_struct *target)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	bool ok;
+
+	rcu_read_lock();
+	tcred = __task_cred(target);
+	ok = uid_eq(cred->euid, GLOBAL_ROOT_UID) ||
+	     uid_eq(cred->euid, tcred->uid) ||
+	     uid_eq(cred->euid, tcred->suid);
+	rcu_read_unlock();
+	return ok;
+}
+
+void container_helper_fs_type_register_keys(struct file_system_type *fs)
+{
+	int i;
+
+	lockdep_register_key(&fs->s_lock_key);
+	lockdep_register_key(&fs->s_umount_key);
+	lockdep_register_key(&fs->s_vfs_rename_key);
+	for (i = 0; i < SB_FREEZE_LEVELS; i++)
+		lockdep_register_key(&fs->s_writers_key[i]);
+	lockdep_register_key(&fs->i_lock_key);
+	lockdep_register_key(&fs->i_mutex_key);
+	lockdep_register_key(&fs->invalidate_lock_key);
+	lockdep_register_key(&fs->i_mutex_dir_key);
+}
+
+void container_helper_fs_type_unregister_keys(struct file_system_type *fs)
+{
+	int i;
+
+	lockdep_unregister_key(&fs->i_mutex_dir_key);
+	lockdep_unregister_key(&fs->invalidate_lock_key);
+	lockdep_unregister_key(&fs->i_mutex_key);
+	lockdep_unregister_key(&fs->i_lock_key);
+	for (i = 0; i < SB_FREEZE_LEVELS; i++)
+		lockdep_unregister_key(&fs->s_writers_key[i]);
+	lockdep_unregister_key(&fs->s_vfs_rename_key);
+	lockdep_unregister_key(&fs->s_umount_key);
+	lockdep_unregister_key(&fs->s_lock_key);
+}
+
+void container_helper_sb_pin(struct super_block *sb)
+{
+	atomic_inc(&sb->s_active);
+}
+
+struct dentry *container_helper_dget(struct dentry *dentry)
+{
+	return dget(dentry);
+}
+
+void container_helper_inode_lock_child(struct inode *inode)
+{
+	inode_lock_nested(inode, I_MUTEX_CHILD);
+}
+
+void container_helper_inode_unlock(struct inode *inode)
+{
+	inode_unlock(inode);
+}

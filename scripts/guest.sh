@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test kernel (started by vm.sh):
+#   guest.sh OUT KO LOAD CMD...
+# Loads the module (when LOAD is 1), runs CMD, writes CMD's exit status to
+# OUT/status and the kernel log to OUT/dmesg.txt.
+out=$1 ko=$2 load=$3
+shift 3
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+# Forget leak suspects from boot: only what happens from here on counts.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo clear > /sys/kernel/debug/kmemleak
+fi
+
+rc=0
+if [ "$load" = 1 ] && ! grep -qw container /proc/modules; then
+	insmod "$ko" || rc=$?
+fi
+if [ $rc = 0 ]; then
+	"$@"
+	rc=$?
+fi
+dmesg > "$out/dmesg.txt"
+echo "$rc" > "$out/status"
+exit "$rc"

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the container kselftests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "container_util.h"
+
+bool ct_fs_registered(void)
+{
+	return ct_file_contains("/proc/filesystems", "\tcontainer\n");
+}
+
+int ct_load_module(void)
+{
+	const char *ko = getenv("CONTAINER_KO");
+	int fd, ret;
+
+	if (ct_fs_registered())
+		return 0;
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int ct_unload_module(void)
+{
+	return syscall(SYS_delete_module, "container", O_NONBLOCK) ? -errno : 0;
+}
+
+const char *ct_tmpdir(void)
+{
+	static char path[64];
+
+	strcpy(path, "/tmp/ct.XXXXXX");
+	return mkdtemp(path);
+}
+
+int ct_mount(const char *dir, const char *opts)
+{
+	return mount("none", dir, "container", 0, opts) ? -errno : 0;
+}
+
+int ct_write(const char *path, const char *str)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, str, strlen(str));
+	if (n < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+ssize_t ct_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0)
+		len = -errno;
+	else
+		buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+bool ct_file_contains(const char *path, const char *needle)
+{
+	static char buf[1 << 16];
+
+	return ct_read(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle);
+}
+
+static void rm_children(const char *dir)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		rm_children(path);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
+void ct_cleanup(const char *dir)
+{
+	if (!dir)
+		return;
+	rm_children(dir);
+	while (!umount(dir))
+		;
+	rmdir(dir);
+}
+
+int ct_mkdir(const char *path)
+{
+	return mkdir(path, 0755) ? -errno : 0;
+}
+
+int ct_rmdir(const char *path)
+{
+	return rmdir(path) ? -errno : 0;
+}
+
+int ct_mount_line(const char *dir, char *buf, size_t size)
+{
+	char line[4096], pat[512];
+	FILE *f = fopen("/proc/mounts", "r");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	snprintf(pat, sizeof(pat), " %s container ", dir);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, pat)) {
+			snprintf(buf, size, "%s", line);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+bool ct_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the container kselftests. */
+#ifndef CONTAINER_UTIL_H
+#define CONTAINER_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONTAINER_SUPER_MAGIC 0x636f6e74
+
+/* True if filesystem type "container" is registered (module loaded). */
+bool ct_fs_registered(void);
+/* Loads $CONTAINER_KO unless already loaded; 0 or -errno. */
+int ct_load_module(void);
+/* Unloads the module like rmmod (O_NONBLOCK); 0 or -errno. */
+int ct_unload_module(void);
+/* Makes a fresh empty directory under /tmp; the path is static storage. */
+const char *ct_tmpdir(void);
+/* mount -t container -o OPTS none DIR; 0 or -errno. */
+int ct_mount(const char *dir, const char *opts);
+/* Writes STR to PATH in one write(2); 0 or -errno. */
+int ct_write(const char *path, const char *str);
+/* Reads PATH into BUF (NUL terminated); bytes read or -errno. */
+ssize_t ct_read(const char *path, char *buf, size_t size);
+/* True if the NUL-terminated file contents of PATH contain NEEDLE. */
+bool ct_file_contains(const char *path, const char *needle);
+
+/* Removes every container below DIR (deepest first), then unmounts DIR
+ * until nothing is mounted there. Best effort, for test cleanup. */
+void ct_cleanup(const char *dir);
+/* errno of mkdir(PATH) as -errno, or 0. */
+int ct_mkdir(const char *path);
+/* errno of rmdir(PATH) as -errno, or 0. */
+int ct_rmdir(const char *path);
+/* The line of /proc/mounts for mount point DIR, into BUF; 0 or -ENOENT. */
+int ct_mount_line(const char *dir, char *buf, size_t size);
+/* True if PATH exists. */
+bool ct_exists(const char *path);
+
+#endif
