@@ -12,6 +12,7 @@
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
 #include <linux/seq_file.h>
+#include <linux/tracepoint.h>
 
 #include "helpers.h"
 

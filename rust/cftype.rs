@@ -25,8 +25,6 @@ pub(crate) enum Placement {
     All,
     /// Only in the hierarchy's root container.
     RootOnly,
-    /// In every container but the root.
-    NonRoot,
 }
 
 /// Produces the contents of a control file when it is read.
@@ -48,8 +46,6 @@ pub(crate) struct CfType {
     pub(crate) write: Option<WriteFn>,
     /// Longest accepted write, in bytes (longer writes get `E2BIG`).
     pub(crate) max_write: usize,
-    /// Whether `poll(2)` reports changes (see `container.events`).
-    pub(crate) pollable: bool,
 }
 
 impl CfType {
@@ -62,7 +58,6 @@ impl CfType {
             read: Some(read),
             write: Some(write),
             max_write: 64,
-            pollable: false,
         }
     }
 
@@ -75,7 +70,6 @@ impl CfType {
             read: Some(read),
             write: None,
             max_write: 0,
-            pollable: false,
         }
     }
 
@@ -84,7 +78,6 @@ impl CfType {
         match self.placement {
             Placement::All => true,
             Placement::RootOnly => is_root,
-            Placement::NonRoot => !is_root,
         }
     }
 }
@@ -197,14 +190,4 @@ pub(crate) fn for_each_file(
         }
     }
     Ok(())
-}
-
-/// Whether `name` is the name of a control file of a container of `h`.
-pub(crate) fn is_file_name(h: &Hierarchy, name: &[u8]) -> bool {
-    let mut found = false;
-    let _ = for_each_file(h, false, |n, _| {
-        found |= n.as_bytes() == name;
-        Ok(())
-    });
-    found
 }

@@ -62,11 +62,6 @@ impl Container {
         &self.hierarchy
     }
 
-    /// The parent container (`None` for a root).
-    pub(crate) fn parent(&self) -> Option<&Arc<Container>> {
-        self.parent.as_ref()
-    }
-
     /// Whether this is its hierarchy's root.
     pub(crate) fn is_root(&self) -> bool {
         self.parent.is_none()
@@ -80,6 +75,25 @@ impl Container {
     /// The state of subsystem `id`, if bound to this hierarchy.
     pub(crate) fn css(&self, id: crate::subsys::SubsysId) -> Option<&Css> {
         self.css.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// The states of the bound subsystems.
+    pub(crate) fn css_iter(&self) -> impl Iterator<Item = &Css> {
+        self.css.iter().flatten()
+    }
+
+    /// Runs the subsystems' fork hooks for `child`. Atomic context.
+    pub(crate) fn fork_hooks(&self, child: &crate::ffi::task::Task) {
+        for c in self.css_iter() {
+            c.id().ops().fork(c, child);
+        }
+    }
+
+    /// Runs the subsystems' exit hooks for `task`. Atomic context.
+    pub(crate) fn exit_hooks(&self, task: &crate::ffi::task::Task) {
+        for c in self.css_iter() {
+            c.id().ops().exit(c, task);
+        }
     }
 
     /// Creates every bound subsystem's state for a new container under
@@ -270,30 +284,5 @@ impl Container {
             }
             _ => Err(ENODEV),
         }
-    }
-
-    /// Appends the container's path relative to its hierarchy root (`/` for
-    /// the root, `/a/b` otherwise) to `out`.
-    pub(crate) fn path(&self, reg: &Registry, out: &mut KVec<u8>) -> Result {
-        if self.is_root() {
-            out.push(b'/', GFP_KERNEL)?;
-            return Ok(());
-        }
-        // Collect the ancestors' ids from here up, then emit top-down.
-        let mut chain: KVec<u64> = KVec::new();
-        let mut cur = Some(self);
-        while let Some(c) = cur {
-            if c.is_root() {
-                break;
-            }
-            chain.push(c.id, GFP_KERNEL)?;
-            cur = c.parent.as_deref();
-        }
-        for id in chain.iter().rev() {
-            out.push(b'/', GFP_KERNEL)?;
-            let name = reg.nodes.get(id).map_or(&[][..], |n| n.name.as_slice());
-            out.extend_from_slice(name, GFP_KERNEL)?;
-        }
-        Ok(())
     }
 }

@@ -17,6 +17,7 @@
 
 use kernel::prelude::*;
 
+mod attach;
 mod cftype;
 mod container;
 mod ffi;
@@ -24,6 +25,7 @@ mod files;
 mod hierarchy;
 #[allow(dead_code)] // Used as the framework and subsystems land.
 mod logic;
+mod membership;
 mod subsys;
 mod world;
 
@@ -41,13 +43,19 @@ module! {
 struct ContainerModule {
     /// The `container` filesystem type.
     _fs: ffi::fs::Registration,
+    /// The fork and exit hooks.
+    _hooks: ffi::tracepoint::Hooks,
 }
 
 impl kernel::Module for ContainerModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let world = world::World::new()?;
+        let hooks = ffi::tracepoint::Hooks::new(world.clone())?;
         let fs = ffi::fs::Registration::new(module, world)?;
         pr_info!("task containers registered\n");
-        Ok(Self { _fs: fs })
+        Ok(Self {
+            _fs: fs,
+            _hooks: hooks,
+        })
     }
 }

@@ -9,6 +9,8 @@ pub(crate) mod dir;
 pub(crate) mod file;
 pub(crate) mod fs;
 pub(crate) mod task;
+pub(crate) mod tracepoint;
+pub(crate) mod work;
 
 /// Holds `T` in a `static` that C reads through a `const` pointer.
 ///

@@ -15,8 +15,8 @@ use kernel::sync::Arc;
 
 /// The core files, in the order they are created.
 pub(crate) static CORE_FILES: [CfType; 5] = [
-    CfType::ro(c_str!("tasks"), tasks_read),
-    CfType::ro(c_str!("container.procs"), procs_read),
+    CfType::rw(c_str!("tasks"), tasks_read, tasks_write),
+    CfType::rw(c_str!("container.procs"), procs_read, procs_write),
     CfType::rw(c_str!("notify_on_release"), notify_read, notify_write),
     CfType::rw(
         c_str!("container.clone_children"),
@@ -30,7 +30,6 @@ pub(crate) static CORE_FILES: [CfType; 5] = [
         read: Some(release_agent_read),
         write: Some(release_agent_write),
         max_write: RELEASE_AGENT_MAX_LEN + 1,
-        pollable: false,
     },
 ];
 
@@ -47,29 +46,74 @@ fn write_ids(ids: &mut KVVec<i32>, out: &mut Buf) -> Result {
     Ok(())
 }
 
-/// Collects the ids (`tgid` when `procs`) of the tasks in `c`, as seen
-/// from the reader's pid namespace.
-fn member_ids(c: &Arc<Container>, procs: bool) -> Result<KVVec<i32>> {
-    let mut ids = KVVec::new();
-    if !c.is_root() {
-        return Ok(ids);
+/// The id of `t` as the reader sees it (`tgid` when `procs`).
+fn id_of(t: &task::Task, procs: bool) -> i32 {
+    if procs {
+        task::vtgid(t)
+    } else {
+        task::vpid(t)
     }
-    // Every task is in the root until moved out (membership lands with the
-    // attach support).
+}
+
+/// Collects, under the membership lock, `f`'s output for the tasks of
+/// hierarchy slot `slot` that are not in its root, into a vector sized
+/// beforehand (retrying if tasks arrived meanwhile).
+fn collect_moved<T>(
+    c: &Arc<Container>,
+    mut want: impl FnMut(&Arc<Container>) -> bool,
+    mut f: impl FnMut(usize) -> T,
+) -> Result<KVVec<T>> {
+    let h = c.hierarchy();
+    let world = h.world();
+    let mut guess = 64usize;
+    loop {
+        let mut out = KVVec::with_capacity(guess, GFP_KERNEL)?;
+        let mut overflow = 0usize;
+        {
+            let m = world.members.lock();
+            m.for_each_in(h.slot(), |k, owner| {
+                if want(owner) && out.push(f(k), GFP_NOWAIT).is_err() {
+                    overflow += 1;
+                }
+            });
+        }
+        if overflow == 0 {
+            return Ok(out);
+        }
+        guess = out.len() + overflow * 2 + 64;
+    }
+}
+
+/// Collects the ids of the tasks in `c`, as seen from the reader's pid
+/// namespace.
+fn member_ids(c: &Arc<Container>, procs: bool) -> Result<KVVec<i32>> {
+    if !c.is_root() {
+        return collect_moved(
+            c,
+            |owner| Arc::ptr_eq(owner, c),
+            // Keys in the map name live tasks while its lock is held, which
+            // `collect_moved` does while calling this.
+            |k| id_of(task::map_task(k), procs),
+        );
+    }
+    // The root has every task that was not moved out of it.
+    let mut moved = collect_moved(c, |_| true, |k| k)?;
+    moved.as_mut_slice().sort_unstable();
     let mut count = 0usize;
     task::for_each_thread(|_| count += 1);
-    ids.reserve(count + count / 8 + 16, GFP_KERNEL)?;
-    let mut room = ids.capacity();
+    let mut ids = KVVec::with_capacity(count + count / 8 + 16, GFP_KERNEL)?;
     task::for_each_thread(|t| {
-        if room > 0 && (!procs || task::is_group_leader(t)) {
-            let id = if procs { task::vtgid(t) } else { task::vpid(t) };
-            // Cannot fail: capacity was reserved above.
-            if ids.push(id, GFP_NOWAIT).is_ok() {
-                room -= 1;
-            }
+        if moved.as_slice().binary_search(&task::key(t)).is_err() {
+            // Cannot allocate while capacity lasts; later forks are missed.
+            let _ = ids.push(id_of(t, procs), GFP_NOWAIT);
         }
     });
     Ok(ids)
+}
+
+/// Number of tasks directly in `c` (for `debug.taskcount`).
+pub(crate) fn task_count(c: &Arc<Container>) -> Result<usize> {
+    Ok(member_ids(c, false)?.len())
 }
 
 /// `tasks`: thread ids, sorted, one per line.
@@ -80,6 +124,16 @@ fn tasks_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 /// `container.procs`: process ids, sorted, one per line.
 fn procs_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     write_ids(&mut member_ids(c, true)?, out)
+}
+
+/// `tasks` write: moves one thread.
+fn tasks_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    crate::attach::write_pid(c, buf, false)
+}
+
+/// `container.procs` write: moves every thread of a process.
+fn procs_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    crate::attach::write_pid(c, buf, true)
 }
 
 /// Reads a flag of the container's node.

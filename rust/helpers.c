@@ -9,6 +9,7 @@
 #include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
+#include <linux/tracepoint.h>
 
 #include "helpers.h"
 
@@ -18,6 +19,17 @@ void container_helper_for_each_thread(container_task_visit_t visit, void *data)
 
 	rcu_read_lock();
 	for_each_process_thread(g, t)
+		visit(t, data);
+	rcu_read_unlock();
+}
+
+void container_helper_for_each_thread_of(struct task_struct *leader,
+					 container_task_visit_t visit, void *data)
+{
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(leader, t)
 		visit(t, data);
 	rcu_read_unlock();
 }
@@ -84,4 +96,30 @@ void container_helper_inode_lock_child(struct inode *inode)
 void container_helper_inode_unlock(struct inode *inode)
 {
 	inode_unlock(inode);
+}
+
+struct tp_search {
+	const char *name;
+	struct tracepoint *found;
+};
+
+static void tp_match(struct tracepoint *tp, void *priv)
+{
+	struct tp_search *s = priv;
+
+	if (!strcmp(tp->name, s->name))
+		s->found = tp;
+}
+
+struct tracepoint *container_helper_find_tracepoint(const char *name)
+{
+	struct tp_search s = { .name = name };
+
+	for_each_kernel_tracepoint(tp_match, &s);
+	return s.found;
+}
+
+void container_helper_tracepoint_sync(void)
+{
+	tracepoint_synchronize_unregister();
 }

@@ -19,6 +19,9 @@ typedef void (*container_task_visit_t)(struct task_struct *task, void *data);
 
 /* for_each_process_thread() under rcu_read_lock(); VISIT must not sleep. */
 void container_helper_for_each_thread(container_task_visit_t visit, void *data);
+/* for_each_thread(leader, t) under rcu_read_lock(); VISIT must not sleep. */
+void container_helper_for_each_thread_of(struct task_struct *leader,
+					 container_task_visit_t visit, void *data);
 /* cgroup v1's permission rule for moving TARGET (euid root, uid or suid). */
 bool container_helper_may_move(struct task_struct *target);
 /* atomic_inc(&sb->s_active): a container pins its hierarchy's superblock. */
@@ -34,5 +37,11 @@ struct dentry *container_helper_dget(struct dentry *dentry);
 /* inode_lock_nested(inode, I_MUTEX_CHILD) and inode_unlock(). */
 void container_helper_inode_lock_child(struct inode *inode);
 void container_helper_inode_unlock(struct inode *inode);
+
+struct tracepoint;
+/* The kernel tracepoint called NAME, or NULL (for_each_kernel_tracepoint). */
+struct tracepoint *container_helper_find_tracepoint(const char *name);
+/* tracepoint_synchronize_unregister(). */
+void container_helper_tracepoint_sync(void);
 
 #endif

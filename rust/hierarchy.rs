@@ -46,11 +46,6 @@ impl Hierarchy {
         &self.world
     }
 
-    /// The hierarchy id.
-    pub(crate) fn id(&self) -> u32 {
-        self.id
-    }
-
     /// Index into per-hierarchy arrays.
     pub(crate) fn slot(&self) -> usize {
         self.id as usize - 1

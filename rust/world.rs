@@ -6,12 +6,14 @@
 //! VFS object (superblock → hierarchy → world), so there are no globals.
 
 use crate::container::{Container, Node};
+use crate::ffi::task::{self, Task};
 use crate::hierarchy::Hierarchy;
-use crate::subsys::NR_SUBSYS;
-use kernel::new_mutex;
+use crate::membership::{Membership, Reservation, POOL_LOW, POOL_SIZE};
 use kernel::prelude::*;
-use kernel::rbtree::RBTree;
-use kernel::sync::{Arc, Mutex};
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
+use kernel::workqueue::{self, impl_has_work, new_work, Work, WorkItem};
+use kernel::{new_mutex, new_spinlock};
 
 /// Most hierarchies mounted at once (ids 1 to this).
 pub(crate) const MAX_HIERARCHIES: usize = 16;
@@ -20,25 +22,119 @@ pub(crate) const MAX_HIERARCHIES: usize = 16;
 ///
 /// # Locking
 ///
-/// `registry` is the master lock (cgroup's `cgroup_mutex`): every change to
-/// a hierarchy or container tree and every attach happens under it. It is a
-/// sleeping lock; subsystem `create`/`attach` hooks run under it.
+/// Locks are taken in this order:
+///
+/// 1. `registry` is the master lock (cgroup's `cgroup_mutex`): every change
+///    to a hierarchy or container tree and every attach happens under it.
+///    It is a sleeping lock; subsystem `create`/`attach` hooks run under it.
+/// 2. `members` (spinlock) protects task membership and the per-container
+///    task counts. It is taken by the fork and exit hooks in atomic context,
+///    never in interrupt context; nothing that sleeps or allocates with
+///    `GFP_KERNEL` runs under it.
 #[pin_data]
 pub(crate) struct World {
     /// Hierarchies, containers and subsystem bindings.
     #[pin]
     pub(crate) registry: Mutex<Registry>,
+    /// Which container each task is in.
+    #[pin]
+    pub(crate) members: SpinLock<Membership>,
+    /// Refills the fork path's node pool in process context.
+    #[pin]
+    refill: Work<World>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for World { self.refill }
+}
+
+impl WorkItem for World {
+    type Pointer = Arc<World>;
+
+    fn run(this: Arc<World>) {
+        this.refill_pool();
+    }
 }
 
 impl World {
     /// Creates the (empty) state.
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let members = Membership::new()?;
         Arc::pin_init(
             pin_init!(Self {
                 registry <- new_mutex!(Registry::new(), "container::registry"),
+                members <- new_spinlock!(members, "container::members"),
+                refill <- new_work!("container::refill"),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Tops up the fork path's node pool (process context).
+    fn refill_pool(&self) {
+        loop {
+            let deficit = self.members.lock().pool_deficit();
+            if deficit == 0 {
+                return;
+            }
+            let Ok(r): Result<Reservation> = RBTreeNodeReservation::new(GFP_KERNEL) else {
+                return;
+            };
+            self.members.lock().give(r);
+        }
+    }
+
+    /// Fork hook: `child` (not yet running) joins the containers of the
+    /// forking task. Atomic context.
+    pub(crate) fn on_fork(this: ArcBorrow<'_, World>, child: &Task) {
+        let parent = task::key(task::current_ref());
+        let mut m = this.members.lock();
+        match m.fork(parent, task::key(child)) {
+            Ok(Some(slots)) => {
+                for c in slots.iter().flatten() {
+                    c.fork_hooks(child);
+                }
+            }
+            Ok(None) => {}
+            Err(_) => {
+                let first = m.fork_failures == 1;
+                drop(m);
+                // Fail closed: a child we cannot account for never runs.
+                task::kill(child);
+                if first {
+                    pr_warn!(
+                        "container: no memory to track a forked task; killed it (reported once)\n"
+                    );
+                }
+                return;
+            }
+        }
+        let low = m.pool_deficit() > POOL_SIZE - POOL_LOW;
+        drop(m);
+        if low {
+            let _ = workqueue::system().enqueue(Arc::from(this));
+        }
+    }
+
+    /// Exit hook: `task` (the current task) leaves its containers. Atomic
+    /// context.
+    pub(crate) fn on_exit(&self, task: &Task) {
+        let mut m = self.members.lock();
+        let slots = m.exit(task::key(task));
+        if let Some(s) = slots.as_ref() {
+            for c in s.iter().flatten() {
+                c.exit_hooks(task);
+            }
+        }
+        drop(m);
+        // Container references are dropped outside the lock.
+        drop(slots);
+    }
+
+    /// Waits until no refill work is queued or running (module exit, after
+    /// the fork hook is gone).
+    pub(crate) fn flush(&self) {
+        crate::ffi::work::flush(&self.refill);
     }
 }
 
@@ -96,10 +192,5 @@ impl Registry {
             .get_mut(h.slot())
             .and_then(Option::as_mut)
             .filter(|e| core::ptr::eq(&*e.h, h))
-    }
-
-    /// Number of subsystem slots (for `/proc/containers`).
-    pub(crate) const fn nr_subsys() -> usize {
-        NR_SUBSYS
     }
 }

@@ -49,14 +49,14 @@ export PATH=$VENV/bin:$PATH
 set +e
 "$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
 	--numa 1G,cpus=0-1 --numa 1G,cpus=2-3 \
-	--qemu-opts="-cpu max,la57=off -smp 4,sockets=2,cores=2,threads=1 -serial file:$out/console.log" \
+	--qemu-opts="-cpu max,la57=off -accel tcg,thread=single -smp 4,sockets=2,cores=2,threads=1 -device virtio-serial-pci,id=klog -chardev file,id=klogf,path=$out/console.log -device virtconsole,bus=klog.0,chardev=klogf" \
 	--rwdir="$out" --cwd "$ROOT" --user root \
-	--append "console=ttyS1 ignore_loglevel oops=panic panic=-1" \
+	--append "console=hvc0 ignore_loglevel oops=panic panic=-1" \
 	--exec "$cmd"
 vng_rc=$?
 set -e
 if [ ! -f "$out/status" ]; then
-	# The kernel log up to the crash is on the second serial port.
+	# The kernel log up to the crash is on the virtio console (hvc0).
 	cp "$out/console.log" "$out/dmesg.txt" 2>/dev/null || true
 	echo "vm: the guest did not finish (vng exit $vng_rc); kernel log: $out/dmesg.txt" >&2
 	exit 125

@@ -10,6 +10,7 @@
 
 use super::bindings;
 use core::ptr::NonNull;
+use kernel::prelude::*;
 use kernel::types::ARef;
 
 pub(crate) use kernel::task::Task;
@@ -38,6 +39,90 @@ pub(crate) fn current() -> ARef<Task> {
     // conversion takes a reference on it before the borrow ends.
     let cur: &Task = unsafe { from_raw(bindings::get_current()) };
     ARef::from(cur)
+}
+
+/// The current task, borrowed (it cannot go away under its own feet).
+pub(crate) fn current_ref<'a>() -> &'a Task {
+    // SAFETY: `current` is valid for as long as the caller runs.
+    unsafe { from_raw(bindings::get_current()) }
+}
+
+/// The key of `task` in the membership map: its `task_struct` address,
+/// unique while the task is alive.
+pub(crate) fn key(task: &Task) -> usize {
+    as_raw(task) as usize
+}
+
+/// Borrows the task with membership key `key`.
+///
+/// # Safety
+///
+/// `key` must be the key of a task that stays alive for `'a` (e.g. one in
+/// the membership map while its lock is held: entries are removed by the
+/// exit hook, before the task can be freed).
+pub(crate) unsafe fn from_key<'a>(key: usize) -> &'a Task {
+    // SAFETY: Per the function's safety requirements.
+    unsafe { from_raw(key as *mut bindings::task_struct) }
+}
+
+/// The task of a membership key, for use while the membership lock is
+/// held (map entries are removed by the exit hook, under that lock, before
+/// their task can be freed). The `'static` is only as long as that lock
+/// hold; callers must not keep the reference.
+pub(crate) fn map_task(key: usize) -> &'static Task {
+    // SAFETY: See above: the caller holds the membership lock and `key` is
+    // in the map.
+    unsafe { from_key(key) }
+}
+
+/// Sends `SIGKILL` to `task` (used on a child that has not run yet).
+pub(crate) fn kill(task: &Task) {
+    // SAFETY: `task` is valid; `send_sig` takes the locks it needs and may
+    // be called in atomic context.
+    unsafe { bindings::send_sig(bindings::SIGKILL as _, as_raw(task), 1) };
+}
+
+/// Collects references to every thread of `leader`'s thread group (RCU
+/// walk; threads created meanwhile may be missed).
+pub(crate) fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
+    let mut n = 0usize;
+    for_each_thread_of(leader, |_| n += 1);
+    let mut v = KVec::with_capacity(n + 8, GFP_KERNEL)?;
+    for_each_thread_of(leader, |t| {
+        // Cannot allocate while capacity lasts; extra threads are skipped
+        // and picked up by the caller's re-scan.
+        let _ = v.push(ARef::from(t), GFP_NOWAIT);
+    });
+    Ok(v)
+}
+
+/// Calls `f` for every thread of `leader`'s thread group, in an RCU
+/// read-side critical section (`f` must not sleep).
+fn for_each_thread_of<F: FnMut(&Task)>(leader: &Task, mut f: F) {
+    // SAFETY: `visit::<F>` matches the callback type, `data` points to `f`,
+    // which outlives the call, and `leader` is valid.
+    unsafe {
+        bindings::container_helper_for_each_thread_of(
+            as_raw(leader),
+            Some(visit::<F>),
+            (&mut f as *mut F).cast(),
+        )
+    };
+}
+
+/// Trampoline from the C task walks to a closure.
+///
+/// # Safety
+///
+/// `data` must be the `&mut F` the walk was started with and `task` a task
+/// valid for the walk's RCU read-side section.
+unsafe extern "C" fn visit<F: FnMut(&Task)>(
+    task: *mut bindings::task_struct,
+    data: *mut core::ffi::c_void,
+) {
+    // SAFETY: Per the function's safety requirements.
+    let (f, task) = unsafe { (&mut *data.cast::<F>(), from_raw(task)) };
+    f(task);
 }
 
 /// Finds the thread with id `pid` in the caller's pid namespace, taking a
@@ -104,11 +189,6 @@ pub(crate) fn no_setaffinity(task: &Task) -> bool {
     flags(task) & bindings::PF_NO_SETAFFINITY != 0
 }
 
-/// Whether `task` is a thread group leader.
-pub(crate) fn is_group_leader(task: &Task) -> bool {
-    core::ptr::eq(task.group_leader(), task)
-}
-
 /// Whether the current task may move `target` between containers, as
 /// cgroup v1 decides: its effective uid is root, or the target's real or
 /// saved uid.
@@ -129,20 +209,6 @@ pub(crate) fn current_is_global_admin() -> bool {
 /// RCU read-side critical section and must not sleep). Threads forked
 /// during the walk may be missed, as with `for_each_process_thread`.
 pub(crate) fn for_each_thread<F: FnMut(&Task)>(mut f: F) {
-    /// Trampoline from C to the closure.
-    ///
-    /// # Safety
-    ///
-    /// `data` is the `&mut F` passed below and `task` a valid task.
-    unsafe extern "C" fn visit<F: FnMut(&Task)>(
-        task: *mut bindings::task_struct,
-        data: *mut core::ffi::c_void,
-    ) {
-        // SAFETY: Per the function's safety requirements; the task stays
-        // valid for the RCU read-side section the walk runs in.
-        let (f, task) = unsafe { (&mut *data.cast::<F>(), from_raw(task)) };
-        f(task);
-    }
     // SAFETY: `visit::<F>` matches the callback type and `data` points to
     // `f`, which outlives the call.
     unsafe {

@@ -29,5 +29,10 @@ impl Subsys for Debug {
 
 /// `debug.taskcount`.
 fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    out.fmt(format_args!("{}\n", c.nr_tasks.load(Ordering::Relaxed)))
+    let n = if c.is_root() {
+        crate::files::task_count(c)?
+    } else {
+        c.nr_tasks.load(Ordering::Relaxed) as usize
+    };
+    out.fmt(format_args!("{n}\n"))
 }

@@ -156,3 +156,46 @@ bool ct_exists(const char *path)
 
 	return stat(path, &st) == 0;
 }
+
+static char bigbuf[1 << 20];
+
+int ct_count_id(const char *path, int id)
+{
+	char *line, *save = NULL;
+	int n = 0;
+
+	if (ct_read(path, bigbuf, sizeof(bigbuf)) < 0)
+		return -errno;
+	for (line = strtok_r(bigbuf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (atoi(line) == id)
+			n++;
+	return n;
+}
+
+int ct_count_lines(const char *path)
+{
+	ssize_t len = ct_read(path, bigbuf, sizeof(bigbuf));
+	int n = 0;
+
+	if (len < 0)
+		return len;
+	for (ssize_t i = 0; i < len; i++)
+		n += bigbuf[i] == '\n';
+	return n;
+}
+
+int ct_write_id(const char *path, int id)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d\n", id);
+	return ct_write(path, buf);
+}
+
+long ct_read_long(const char *path)
+{
+	char buf[64];
+	ssize_t n = ct_read(path, buf, sizeof(buf));
+
+	return n < 0 ? n : strtol(buf, NULL, 10);
+}

@@ -38,4 +38,13 @@ int ct_mount_line(const char *dir, char *buf, size_t size);
 /* True if PATH exists. */
 bool ct_exists(const char *path);
 
+/* Number of lines of PATH that equal the decimal ID; -errno on error. */
+int ct_count_id(const char *path, int id);
+/* Number of lines of PATH; -errno on error. */
+int ct_count_lines(const char *path);
+/* Writes the decimal ID to PATH; 0 or -errno. */
+int ct_write_id(const char *path, int id);
+/* Reads a decimal number from PATH; -errno on error. */
+long ct_read_long(const char *path);
+
 #endif

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Moving tasks between containers: writes to `tasks` and
+//! `container.procs`.
+//!
+//! All bound subsystems' `can_attach` run first, for every thread moved;
+//! if one refuses, the ones that agreed get `cancel_attach` and nothing
+//! moves. Then the membership changes under the membership lock, and the
+//! subsystems' `attach` hooks run. Everything happens under the registry
+//! mutex, so moves and tree changes are serialised. No task is left
+//! half-moved: the map is updated for all threads in one lock hold.
+
+use crate::cftype::errno;
+use crate::container::Container;
+use crate::ffi::task::{self, Task};
+use crate::logic::parse::parse_pid;
+use crate::membership::Reservation;
+use crate::subsys::{Css, SubsysId};
+use kernel::prelude::*;
+use kernel::rbtree::RBTreeNodeReservation;
+use kernel::sync::Arc;
+use kernel::types::ARef;
+
+/// How many times `container.procs` re-scans a thread group for threads
+/// forked while it was being moved.
+const PROCS_RESCANS: usize = 8;
+
+/// Handles a write of a pid to `tasks` (`threadgroup` false) or
+/// `container.procs` (true) of `c`.
+pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Result {
+    let pid = parse_pid(buf).map_err(errno)?;
+    let world = c.hierarchy().world().clone();
+    let _reg = world.registry.lock();
+    if c.is_removed() {
+        return Err(ENODEV);
+    }
+    let target = if pid == 0 {
+        task::current()
+    } else {
+        task::find_by_vpid(pid).ok_or(ESRCH)?
+    };
+    // Kernel threads stay in the root (cgroup v1 refuses the ones that may
+    // not migrate; here none may).
+    if task::is_kthread(&target) || task::no_setaffinity(&target) {
+        return Err(EINVAL);
+    }
+    if !task::current_may_move(&target) {
+        return Err(EACCES);
+    }
+    if !threadgroup {
+        if task::is_exiting(&target) {
+            return Err(ESRCH);
+        }
+        let one = [target];
+        return move_threads(c, &one).map(|_| ());
+    }
+    // Any thread names the thread group.
+    let leader = target;
+    let mut moved_any = false;
+    for _ in 0..PROCS_RESCANS {
+        let threads = task::threads_of(&leader)?;
+        let pending: KVec<ARef<Task>> = filter_not_in(c, threads)?;
+        if pending.is_empty() {
+            break;
+        }
+        moved_any |= move_threads(c, &pending)? > 0;
+    }
+    if !moved_any && task::is_exiting(&leader) {
+        return Err(ESRCH);
+    }
+    Ok(())
+}
+
+/// Keeps the threads that are not in `c` yet.
+fn filter_not_in(c: &Arc<Container>, threads: KVec<ARef<Task>>) -> Result<KVec<ARef<Task>>> {
+    let slot = c.hierarchy().slot();
+    let world = c.hierarchy().world().clone();
+    let mut out = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    let m = world.members.lock();
+    for t in threads.into_iter() {
+        let cur = m.get(task::key(&t), slot);
+        let here = match cur {
+            Some(cur) => Arc::ptr_eq(cur, c),
+            None => c.is_root(),
+        };
+        if !here && !task::is_exiting(&t) {
+            // Cannot allocate: the capacity covers every thread.
+            let _ = out.push(t, GFP_NOWAIT);
+        }
+    }
+    Ok(out)
+}
+
+/// Moves `threads` into `c`; returns how many moved. Registry mutex held.
+fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
+    let h = c.hierarchy();
+    // 1. Every subsystem may veto; undo the agreements on a veto.
+    let mut agreed: KVec<(SubsysId, usize)> = KVec::new();
+    for css in c.css_iter() {
+        for (i, t) in threads.iter().enumerate() {
+            if let Err(e) = css.id().ops().can_attach(css, t) {
+                cancel(c, threads, &agreed);
+                return Err(e);
+            }
+            if let Err(e) = agreed.push((css.id(), i), GFP_KERNEL) {
+                css.id().ops().cancel_attach(css, t);
+                cancel(c, threads, &agreed);
+                return Err(e.into());
+            }
+        }
+    }
+    // 2. Memory for the map before the spinlock.
+    let mut spares: KVec<Option<Reservation>> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    let mut moved: KVec<usize> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    let mut left: KVec<Arc<Container>> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    for _ in threads {
+        match RBTreeNodeReservation::new(GFP_KERNEL) {
+            Ok(r) => spares.push(Some(r), GFP_KERNEL)?,
+            Err(e) => {
+                cancel(c, threads, &agreed);
+                return Err(e);
+            }
+        }
+    }
+    // 3. Commit, all threads in one lock hold.
+    let to = if c.is_root() { None } else { Some(c.clone()) };
+    {
+        let world = h.world();
+        let mut m = world.members.lock();
+        for (i, t) in threads.iter().enumerate() {
+            // An exiting task's exit hook may already have run: adding an
+            // entry now would outlive the task.
+            if task::is_exiting(t) {
+                continue;
+            }
+            let spare = spares.iter_mut().find_map(Option::take);
+            let (old, spare) = m.set(task::key(t), h.slot(), to.clone(), spare);
+            if let Some(slot) = spares.iter_mut().find(|s| s.is_none()) {
+                *slot = spare;
+            }
+            let same = match (&old, &to) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                // Cannot allocate: capacity covers every thread.
+                let _ = moved.push(i, GFP_NOWAIT);
+            }
+            if let Some(o) = old {
+                let _ = left.push(o, GFP_NOWAIT);
+            }
+        }
+    }
+    // 4. Tell the subsystems (may sleep).
+    for css in c.css_iter() {
+        for &i in moved.iter() {
+            if let Some(t) = threads.get(i) {
+                css.id().ops().attach(css, t);
+            }
+        }
+    }
+    // Subsystems that agreed for threads that did not move (exiting, or
+    // already there) are told to forget it.
+    for &(id, i) in agreed.iter() {
+        if !moved.contains(&i) {
+            if let (Some(css), Some(t)) = (c.css(id), threads.get(i)) {
+                css.id().ops().cancel_attach(css, t);
+            }
+        }
+    }
+    drop(left);
+    Ok(moved.len())
+}
+
+/// Runs `cancel_attach` for every (subsystem, thread) that agreed.
+fn cancel(c: &Container, threads: &[ARef<Task>], agreed: &[(SubsysId, usize)]) {
+    for &(id, i) in agreed.iter().rev() {
+        let css: Option<&Css> = c.css(id);
+        if let (Some(css), Some(t)) = (css, threads.get(i)) {
+            css.id().ops().cancel_attach(css, t);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The fork and exit hooks: probes on the `task_newtask` and
+//! `sched_process_exit` tracepoints.
+//!
+//! The tracepoints are not exported to modules, so they are found by name
+//! (`for_each_kernel_tracepoint()`, as `samples/trace_events` does).
+//! `task_newtask` fires in `copy_process()` for every new task (threads,
+//! io_uring and vhost workers included), in the parent's context, before
+//! the child first runs; `sched_process_exit` fires in `do_exit()` after
+//! `PF_EXITING` is set. Probes run with preemption disabled: they must not
+//! sleep. The probe prototypes are those of Linux 6.12.
+//!
+//! C header: [`include/trace/events/task.h`](srctree/include/trace/events/task.h)
+
+use super::bindings;
+use super::task;
+use crate::world::World;
+use kernel::c_str;
+use kernel::ffi::{c_ulong, c_void};
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::sync::Arc;
+use kernel::types::ForeignOwnable;
+
+/// Probe on `task_newtask(task, clone_flags)`.
+///
+/// # Safety
+///
+/// Called by the tracepoint with `data` as registered (an `Arc<World>` in
+/// foreign form, alive while registered) and a valid new task.
+unsafe extern "C" fn fork_probe(
+    data: *mut c_void,
+    child: *mut bindings::task_struct,
+    _flags: c_ulong,
+) {
+    // SAFETY: Per the function's safety requirements.
+    let (world, child) = unsafe { (Arc::<World>::borrow(data), task::from_raw(child)) };
+    World::on_fork(world, child);
+}
+
+/// Probe on `sched_process_exit(task)`.
+///
+/// # Safety
+///
+/// As for [`fork_probe`]; `p` is the exiting (current) task.
+unsafe extern "C" fn exit_probe(data: *mut c_void, p: *mut bindings::task_struct) {
+    // SAFETY: Per the function's safety requirements.
+    let (world, p) = unsafe { (Arc::<World>::borrow(data), task::from_raw(p)) };
+    world.on_exit(p);
+}
+
+/// One registered probe.
+struct Probe {
+    /// The tracepoint.
+    tp: *mut bindings::tracepoint,
+    /// The probe function, as registered.
+    func: *mut c_void,
+}
+
+impl Probe {
+    /// Registers `func` on tracepoint `name` with `data`.
+    fn register(name: &CStr, func: *mut c_void, data: *mut c_void) -> Result<Self> {
+        // SAFETY: `name` is a valid C string.
+        let tp = unsafe { bindings::container_helper_find_tracepoint(name.as_char_ptr()) };
+        if tp.is_null() {
+            pr_err!("container: tracepoint {} not found\n", name);
+            return Err(ENOENT);
+        }
+        // SAFETY: `tp` is a kernel tracepoint; `func` has its probe
+        // prototype; `data` outlives the registration.
+        let ret = unsafe { bindings::tracepoint_probe_register(tp, func, data) };
+        if ret != 0 {
+            return Err(Error::from_errno(ret));
+        }
+        Ok(Self { tp, func })
+    }
+
+    /// Unregisters the probe (callers must then wait for running probes).
+    fn unregister(&self, data: *mut c_void) {
+        // SAFETY: Registered in `register` with the same arguments.
+        unsafe { bindings::tracepoint_probe_unregister(self.tp, self.func, data) };
+    }
+}
+
+/// The fork and exit hooks, registered for the life of the value.
+///
+/// # Invariants
+///
+/// `data` owns an `Arc<World>` reference; both probes are registered with
+/// it until [`Drop`], which unregisters them, waits for running probes and
+/// then releases `data`.
+pub(crate) struct Hooks {
+    /// The `Arc<World>` passed to the probes.
+    data: *mut c_void,
+    /// The fork probe.
+    fork: Probe,
+    /// The exit probe.
+    exit: Probe,
+}
+
+// SAFETY: The probes may run on any CPU; `Hooks` only (un)registers them.
+unsafe impl Send for Hooks {}
+// SAFETY: `Hooks` has no methods taking `&self`.
+unsafe impl Sync for Hooks {}
+
+impl Hooks {
+    /// Registers the fork and exit probes for `world`.
+    pub(crate) fn new(world: Arc<World>) -> Result<Self> {
+        let data = world.into_foreign().cast_mut();
+        let fork = match Probe::register(c_str!("task_newtask"), fork_probe as *mut c_void, data) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: `data` came from `into_foreign` and is unused.
+                drop(unsafe { Arc::<World>::from_foreign(data) });
+                return Err(e);
+            }
+        };
+        let exit = match Probe::register(
+            c_str!("sched_process_exit"),
+            exit_probe as *mut c_void,
+            data,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                fork.unregister(data);
+                // SAFETY: No probe can run any more once this returns.
+                unsafe { bindings::container_helper_tracepoint_sync() };
+                // SAFETY: `data` came from `into_foreign` and is unused now.
+                drop(unsafe { Arc::<World>::from_foreign(data) });
+                return Err(e);
+            }
+        };
+        // INVARIANT: Both probes are registered with `data`.
+        Ok(Self { data, fork, exit })
+    }
+}
+
+impl Drop for Hooks {
+    fn drop(&mut self) {
+        self.fork.unregister(self.data);
+        self.exit.unregister(self.data);
+        // SAFETY: Waits for probes still running on other CPUs.
+        unsafe { bindings::container_helper_tracepoint_sync() };
+        // SAFETY: `data` owns an `Arc<World>` (type invariant) and no probe
+        // uses it any more.
+        let world = unsafe { Arc::<World>::from_foreign(self.data) };
+        // A fork may have queued a pool refill holding the world.
+        world.flush();
+    }
+}

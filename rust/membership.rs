@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Which container each task is in, in every hierarchy.
+//!
+//! A module cannot add a field to `task_struct`, so membership is a map from
+//! task to an [`Entry`] holding one container per hierarchy. A task without
+//! an entry, or with `None` in a hierarchy's slot, is in that hierarchy's
+//! root: tasks that existed before the module loaded, kernel threads and
+//! everything never moved cost nothing.
+//!
+//! # Fork and exit
+//!
+//! The fork hook copies the parent's entry to the child before the child
+//! first runs; the exit hook removes the entry. Both run in atomic context
+//! under the membership spinlock, so the fork path never sleeps. Its node
+//! comes from a pool refilled in process context, with a `GFP_ATOMIC`
+//! allocation as fallback; if both fail the child is killed before it ever
+//! runs, so that no task escapes its container (fail closed).
+//!
+//! # Races
+//!
+//! - A write to `tasks` can find a child by pid before the fork hook ran
+//!   (the child is hashed earlier in `copy_process()`): the fork hook sees
+//!   the child already has an entry and leaves it alone.
+//! - A move of the parent concurrent with its fork: the child gets whatever
+//!   the parent's entry says when the fork hook takes the lock; subsystem
+//!   fork hooks reconcile state the child copied from the parent earlier
+//!   (e.g. CPU affinity).
+//! - Attach against exit: the exit hook runs after `PF_EXITING` is set and
+//!   takes the same lock, and attach skips tasks with `PF_EXITING` under
+//!   the lock, so an entry is never created after its task's exit hook.
+
+use crate::container::Container;
+use crate::world::MAX_HIERARCHIES;
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::Arc;
+
+/// Nodes kept ready for the fork path.
+pub(crate) const POOL_SIZE: usize = 64;
+/// Refill the pool when it falls below this.
+pub(crate) const POOL_LOW: usize = 48;
+
+/// Containers of one task, by hierarchy slot (`None`: the root).
+pub(crate) type Slots = [Option<Arc<Container>>; MAX_HIERARCHIES];
+
+/// One task's membership.
+pub(crate) struct Entry {
+    /// The task's container in each hierarchy.
+    pub(crate) slots: Slots,
+}
+
+/// A free node for the map.
+pub(crate) type Reservation = RBTreeNodeReservation<usize, Entry>;
+
+/// Everything protected by the membership spinlock.
+pub(crate) struct Membership {
+    /// Tasks outside some root, keyed by `task_struct` address. A task is
+    /// in the map from its fork hook (or first move) to its exit hook, so
+    /// a key always names a live task while the lock is held.
+    tasks: RBTree<usize, Entry>,
+    /// Free nodes for the fork path (a fixed array: giving and taking
+    /// never allocate).
+    pool: [Option<Reservation>; POOL_SIZE],
+    /// Children killed because no node could be had (see module docs).
+    pub(crate) fork_failures: u64,
+}
+
+/// Adds `delta` to the task counts of the containers in `slots`.
+fn count(slots: &Slots, delta: i32) {
+    for c in slots.iter().flatten() {
+        if delta > 0 {
+            c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Membership {
+    /// An empty map with a reserved pool.
+    pub(crate) fn new() -> Result<Self> {
+        let mut pool = [const { None }; POOL_SIZE];
+        for slot in pool.iter_mut() {
+            *slot = Some(RBTreeNodeReservation::new(GFP_KERNEL)?);
+        }
+        Ok(Self {
+            tasks: RBTree::new(),
+            pool,
+            fork_failures: 0,
+        })
+    }
+
+    /// How many nodes the pool lacks.
+    pub(crate) fn pool_deficit(&self) -> usize {
+        self.pool.iter().filter(|r| r.is_none()).count()
+    }
+
+    /// Returns a node to the pool (or drops it when the pool is full).
+    pub(crate) fn give(&mut self, r: Reservation) {
+        if let Some(slot) = self.pool.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(r);
+        }
+    }
+
+    /// Takes a node from the pool.
+    fn take(&mut self) -> Option<Reservation> {
+        self.pool.iter_mut().find_map(Option::take)
+    }
+
+    /// The container of task `key` in hierarchy `slot` (`None`: the root).
+    pub(crate) fn get(&self, key: usize, slot: usize) -> Option<&Arc<Container>> {
+        self.tasks
+            .get(&key)
+            .and_then(|e| e.slots.get(slot))
+            .and_then(Option::as_ref)
+    }
+
+    /// Fork: `child` inherits `parent`'s entry. Returns the child's
+    /// containers (for the subsystem fork hooks), or `Ok(None)` when the
+    /// child is in every root or already has an entry. `Err` means no node
+    /// could be had: the caller must kill the child.
+    pub(crate) fn fork(&mut self, parent: usize, child: usize) -> Result<Option<&Slots>> {
+        if self.tasks.get(&child).is_some() {
+            return Ok(None);
+        }
+        let Some(pe) = self.tasks.get(&parent) else {
+            return Ok(None);
+        };
+        let slots = pe.slots.clone();
+        let node = match self.take() {
+            Some(r) => r,
+            None => {
+                RBTreeNodeReservation::new(GFP_ATOMIC).inspect_err(|_| self.fork_failures += 1)?
+            }
+        };
+        count(&slots, 1);
+        self.tasks.insert(node.into_node(child, Entry { slots }));
+        Ok(self.tasks.get(&child).map(|e| &e.slots))
+    }
+
+    /// Exit: removes task `key`'s entry, returning its containers (for the
+    /// subsystem exit hooks) once the node is recycled.
+    pub(crate) fn exit(&mut self, key: usize) -> Option<Slots> {
+        let slots = self.take_entry(key)?;
+        count(&slots, -1);
+        Some(slots)
+    }
+
+    /// Removes task `key`'s entry, returning its slots and putting the
+    /// node's memory back in the pool.
+    fn take_entry(&mut self, key: usize) -> Option<Slots> {
+        let e = self.tasks.get_mut(&key)?;
+        let slots = core::mem::replace(&mut e.slots, [const { None }; MAX_HIERARCHIES]);
+        if let Some(node) = self.tasks.remove_node(&key) {
+            self.give(node.into_reservation());
+        }
+        Some(slots)
+    }
+
+    /// Moves task `key` into `to` (`None`: the root) in hierarchy `slot`,
+    /// using `spare` if the task needs a new entry. Returns the container it
+    /// left (`None`: the root) and the unused spare.
+    pub(crate) fn set(
+        &mut self,
+        key: usize,
+        slot: usize,
+        to: Option<Arc<Container>>,
+        spare: Option<Reservation>,
+    ) -> (Option<Arc<Container>>, Option<Reservation>) {
+        if let Some(e) = self.tasks.get_mut(&key) {
+            let Some(s) = e.slots.get_mut(slot) else {
+                return (None, spare);
+            };
+            if let Some(c) = to.as_ref() {
+                c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+            }
+            let old = core::mem::replace(s, to);
+            if let Some(c) = old.as_ref() {
+                c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+            }
+            if e.slots.iter().all(Option::is_none) {
+                // Back in every root: the entry is not needed any more.
+                let _ = self.take_entry(key);
+            }
+            return (old, spare);
+        }
+        let Some(c) = to else {
+            return (None, spare);
+        };
+        let Some(node) = spare else {
+            return (None, None);
+        };
+        let mut slots: Slots = [const { None }; MAX_HIERARCHIES];
+        c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+        if let Some(s) = slots.get_mut(slot) {
+            *s = Some(c);
+        }
+        self.tasks.insert(node.into_node(key, Entry { slots }));
+        (None, None)
+    }
+
+    /// Calls `f` with the key of every task whose container in hierarchy
+    /// `slot` is not the root, and that container.
+    pub(crate) fn for_each_in(&self, slot: usize, mut f: impl FnMut(usize, &Arc<Container>)) {
+        for (k, e) in self.tasks.iter() {
+            if let Some(Some(c)) = e.slots.get(slot) {
+                f(*k, c);
+            }
+        }
+    }
+}
