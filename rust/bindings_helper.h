@@ -11,6 +11,7 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
+#include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/tracepoint.h>
 

@@ -285,4 +285,29 @@ impl Container {
             _ => Err(ENODEV),
         }
     }
+
+    /// Appends the container's path relative to its hierarchy root (`/` for
+    /// the root, `/a/b` otherwise) to `out`.
+    pub(crate) fn path(&self, reg: &Registry, out: &mut KVec<u8>) -> Result {
+        if self.is_root() {
+            out.push(b'/', GFP_KERNEL)?;
+            return Ok(());
+        }
+        // Collect the ancestors' ids from here up, then emit top-down.
+        let mut chain: KVec<u64> = KVec::new();
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            if c.is_root() {
+                break;
+            }
+            chain.push(c.id, GFP_KERNEL)?;
+            cur = c.parent.as_deref();
+        }
+        for id in chain.iter().rev() {
+            out.push(b'/', GFP_KERNEL)?;
+            let name = reg.nodes.get(id).map_or(&[][..], |n| n.name.as_slice());
+            out.extend_from_slice(name, GFP_KERNEL)?;
+        }
+        Ok(())
+    }
 }

@@ -26,6 +26,7 @@ mod hierarchy;
 #[allow(dead_code)] // Used as the framework and subsystems land.
 mod logic;
 mod membership;
+mod procfs;
 mod subsys;
 mod world;
 
@@ -43,6 +44,8 @@ module! {
 struct ContainerModule {
     /// The `container` filesystem type.
     _fs: ffi::fs::Registration,
+    /// `/proc/containers` and `/proc/container_membership`.
+    _proc: ffi::proc::ProcFiles,
     /// The fork and exit hooks.
     _hooks: ffi::tracepoint::Hooks,
 }
@@ -51,10 +54,12 @@ impl kernel::Module for ContainerModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let world = world::World::new()?;
         let hooks = ffi::tracepoint::Hooks::new(world.clone())?;
+        let proc = ffi::proc::ProcFiles::new(world.clone())?;
         let fs = ffi::fs::Registration::new(module, world)?;
         pr_info!("task containers registered\n");
         Ok(Self {
             _fs: fs,
+            _proc: proc,
             _hooks: hooks,
         })
     }

@@ -8,6 +8,7 @@ pub(crate) mod bindings;
 pub(crate) mod dir;
 pub(crate) mod file;
 pub(crate) mod fs;
+pub(crate) mod proc;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
 pub(crate) mod work;

@@ -7,6 +7,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
+#include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
@@ -96,6 +97,11 @@ void container_helper_inode_lock_child(struct inode *inode)
 void container_helper_inode_unlock(struct inode *inode)
 {
 	inode_unlock(inode);
+}
+
+void *container_helper_pde_data(const struct inode *inode)
+{
+	return pde_data(inode);
 }
 
 struct tp_search {

@@ -38,6 +38,9 @@ struct dentry *container_helper_dget(struct dentry *dentry);
 void container_helper_inode_lock_child(struct inode *inode);
 void container_helper_inode_unlock(struct inode *inode);
 
+/* pde_data(): the data of a /proc entry. */
+void *container_helper_pde_data(const struct inode *inode);
+
 struct tracepoint;
 /* The kernel tracepoint called NAME, or NULL (for_each_kernel_tracepoint). */
 struct tracepoint *container_helper_find_tracepoint(const char *name);

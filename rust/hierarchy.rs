@@ -46,6 +46,11 @@ impl Hierarchy {
         &self.world
     }
 
+    /// The hierarchy id (1 to [`MAX_HIERARCHIES`]).
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
     /// Index into per-hierarchy arrays.
     pub(crate) fn slot(&self) -> usize {
         self.id as usize - 1
@@ -77,6 +82,21 @@ impl Hierarchy {
         SubsysId::ALL
             .into_iter()
             .filter(move |id| mask & id.bit() != 0)
+    }
+
+    /// Writes the subsystem list as `/proc/container_membership` shows it
+    /// (`cpuset,memset`, plus `name=NAME` for a named hierarchy).
+    pub(crate) fn show_subsys(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        let mut sep = "";
+        for id in self.subsystems() {
+            w.write_str(sep)?;
+            w.write_str(id.name())?;
+            sep = ",";
+        }
+        if let Some(n) = self.opts.name.as_ref() {
+            write!(w, "{sep}name={}", n.as_str())?;
+        }
+        Ok(())
     }
 
     /// Writes the mount options as `/proc/mounts` shows them.

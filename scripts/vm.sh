@@ -46,14 +46,24 @@ cmd=$(printf '%q ' "$ROOT/scripts/guest.sh" "$out" "$ko" "$load" "$@")
 accel=TCG; [ ${#kvm[@]} = 0 ] && accel=KVM
 say "booting $(basename "$kdir") under $accel: $*"
 export PATH=$VENV/bin:$PATH
-set +e
-"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
+run_vng() {
+	"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
 	--numa 1G,cpus=0-1 --numa 1G,cpus=2-3 \
 	--qemu-opts="-cpu max,la57=off -accel tcg,thread=single -smp 4,sockets=2,cores=2,threads=1 -device virtio-serial-pci,id=klog -chardev file,id=klogf,path=$out/console.log -device virtconsole,bus=klog.0,chardev=klogf" \
 	--rwdir="$out" --cwd "$ROOT" --user root \
 	--append "console=hvc0 ignore_loglevel oops=panic panic=-1" \
 	--exec "$cmd"
-vng_rc=$?
+}
+set +e
+if [ -t 0 ] && [ -t 1 ]; then
+	run_vng
+	vng_rc=$?
+else
+	# QEMU opens /proc/self/fd/1 and 2 for the guest's output, which
+	# truncates them when they are files: always hand it pipes.
+	run_vng 2>&1 | cat
+	vng_rc=${PIPESTATUS[0]}
+fi
 set -e
 if [ ! -f "$out/status" ]; then
 	# The kernel log up to the crash is on the virtio console (hvc0).

@@ -181,7 +181,12 @@ TEST_F(t, threads_and_procs)
 	EXPECT_EQ(2, ct_read_long(P("b/debug.taskcount")));
 	pthread_cancel(th);
 	pthread_join(th, NULL);
+	/* join returns when the thread clears its tid in exit_mm(), a little
+	 * before it leaves its containers in do_exit(). */
+	for (i = 0; i < 100 && ct_read_long(P("b/debug.taskcount")) != 1; i++)
+		usleep(20000);
 	EXPECT_EQ(1, ct_read_long(P("b/debug.taskcount")));
+	EXPECT_EQ(0, ct_count_id(P("b/tasks"), tid));
 }
 
 TEST_F(t, permissions_and_delegation)
@@ -251,9 +256,11 @@ TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
 	}
 	for (i = 0; i < FORKERS; i++)
 		ASSERT_EQ(0, ct_write_id(P("a/container.procs"), forkers[i]));
-	/* Children forked before the last move have exited by now; every
-	 * task forked since is in the forkers' container, none elsewhere. */
-	usleep(300000);
+	/* The storm goes on: tasks forked before the last move exit within
+	 * milliseconds (seconds under emulation), and every task forked since
+	 * must be in the forkers' container, so b empties. */
+	for (j = 0; j < 200 && ct_count_lines(P("b/tasks")) > 0; j++)
+		usleep(50000);
 	EXPECT_EQ(0, ct_count_lines(P("b/tasks")));
 	in_a = ct_count_lines(P("a/tasks"));
 	EXPECT_LE(FORKERS, in_a);
