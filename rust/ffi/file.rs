@@ -111,19 +111,34 @@ unsafe extern "C" fn read(
             of.snapshot = Some(buf);
         }
         let data = of.snapshot.as_ref().map_or(&[][..], |b| b.0.as_slice());
-        // SAFETY: `ubuf`/`count` are the user buffer of this read and
-        // `data` is valid for its length.
-        let n = unsafe {
-            bindings::simple_read_from_buffer(
-                ubuf.cast::<c_void>(),
-                count,
-                ppos,
-                data.as_ptr().cast::<c_void>(),
-                data.len(),
-            )
-        };
-        Ok(n)
+        // SAFETY: `ubuf`/`count`/`ppos` are this read's.
+        Ok(unsafe { copy_to_user(data, ubuf, count, ppos) })
     })
+}
+
+/// Copies `data` from `*ppos` to the user buffer, advancing `*ppos`
+/// (`simple_read_from_buffer()`); returns the bytes copied or `-EFAULT`.
+///
+/// # Safety
+///
+/// `ubuf`/`count`/`ppos` must be those of a running read operation.
+pub(crate) unsafe fn copy_to_user(
+    data: &[u8],
+    ubuf: *mut kernel::ffi::c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: Per the function's safety requirements; `data` is valid for
+    // its length.
+    unsafe {
+        bindings::simple_read_from_buffer(
+            ubuf.cast::<c_void>(),
+            count,
+            ppos,
+            data.as_ptr().cast::<c_void>(),
+            data.len(),
+        )
+    }
 }
 
 /// `file_operations::write`: one write is one command.

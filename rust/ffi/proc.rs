@@ -145,28 +145,34 @@ unsafe fn state<'a>(file: *mut bindings::file) -> (&'a mut Open, ArcBorrow<'a, W
     (o, w)
 }
 
-/// Copies `buf` from `*ppos` to user space.
+/// Serves a read from the open file's buffer, filling it first with `fill`
+/// when it is empty or (if `refresh`) read from offset 0.
 ///
 /// # Safety
 ///
-/// `ubuf`/`count`/`ppos` as received by a read operation.
-unsafe fn copy_out(
-    buf: &Buf,
+/// As for [`read_containers`].
+unsafe fn read_with(
+    file: *mut bindings::file,
     ubuf: *mut c_char,
     count: usize,
     ppos: *mut bindings::loff_t,
+    refresh: bool,
+    fill: impl FnOnce(&World, &mut Buf) -> Result,
 ) -> isize {
-    let data = buf.0.as_slice();
-    // SAFETY: Per the function's safety requirements.
-    unsafe {
-        bindings::simple_read_from_buffer(
-            ubuf.cast::<c_void>(),
-            count,
-            ppos,
-            data.as_ptr().cast::<c_void>(),
-            data.len(),
-        )
-    }
+    from_result(|| {
+        // SAFETY: Per the function's safety requirements.
+        let (o, w) = unsafe { state(file) };
+        // SAFETY: `ppos` is valid.
+        let at_start = unsafe { *ppos } == 0;
+        if o.buf.is_none() || (refresh && at_start) {
+            let mut b = Buf::new();
+            fill(&w, &mut b)?;
+            o.buf = Some(b);
+        }
+        let data = o.buf.as_ref().map_or(&[][..], |b| b.0.as_slice());
+        // SAFETY: Per the function's safety requirements.
+        Ok(unsafe { super::file::copy_to_user(data, ubuf, count, ppos) })
+    })
 }
 
 /// `proc_read` of `/proc/containers`.
@@ -180,20 +186,8 @@ unsafe extern "C" fn read_containers(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    from_result(|| {
-        // SAFETY: Per the function's safety requirements.
-        let (o, w) = unsafe { state(file) };
-        // SAFETY: `ppos` is valid.
-        if unsafe { *ppos } == 0 || o.buf.is_none() {
-            let mut b = Buf::new();
-            procfs::show_containers(&w, &mut b)?;
-            o.buf = Some(b);
-        }
-        Ok(o.buf.as_ref().map_or(0, |b| {
-            // SAFETY: Per the function's safety requirements.
-            unsafe { copy_out(b, ubuf, count, ppos) }
-        }))
-    })
+    // SAFETY: Per the function's safety requirements.
+    unsafe { read_with(file, ubuf, count, ppos, true, procfs::show_containers) }
 }
 
 /// `proc_read` of `/proc/container_membership`: the answer to the last
@@ -208,20 +202,13 @@ unsafe extern "C" fn read_membership(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    from_result(|| {
-        // SAFETY: Per the function's safety requirements.
-        let (o, w) = unsafe { state(file) };
-        if o.buf.is_none() {
-            let mut b = Buf::new();
+    // SAFETY: Per the function's safety requirements.
+    unsafe {
+        read_with(file, ubuf, count, ppos, false, |w, b| {
             let me = procfs::parse_target(b"0")?;
-            procfs::show_membership(&w, &me, &mut b)?;
-            o.buf = Some(b);
-        }
-        Ok(o.buf.as_ref().map_or(0, |b| {
-            // SAFETY: Per the function's safety requirements.
-            unsafe { copy_out(b, ubuf, count, ppos) }
-        }))
-    })
+            procfs::show_membership(w, &me, b)
+        })
+    }
 }
 
 /// `proc_write` of `/proc/container_membership`: a pid to look up.

@@ -23,10 +23,7 @@ FIXTURE(d) {
 
 FIXTURE_SETUP(d)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ct_load_module())
-		SKIP(return, "container module not available");
+	CT_REQUIRE_MODULE();
 	strcpy(self->root, ct_tmpdir());
 	ASSERT_EQ(0, ct_mount(self->root, "debug"));
 }

@@ -20,10 +20,7 @@ FIXTURE(h) {
 
 FIXTURE_SETUP(h)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ct_load_module())
-		SKIP(return, "container module not available");
+	CT_REQUIRE_MODULE();
 	strcpy(self->a, ct_tmpdir());
 	strcpy(self->b, ct_tmpdir());
 }

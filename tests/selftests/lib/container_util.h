@@ -9,6 +9,16 @@
 
 #define CONTAINER_SUPER_MAGIC 0x636f6e74
 
+/* In a FIXTURE_SETUP: skip unless root and the module is (or can be)
+ * loaded (kselftest rule: an unconfigured feature is a skip, not a fail). */
+#define CT_REQUIRE_MODULE()							\
+	do {									\
+		if (geteuid())							\
+			SKIP(return, "needs root");				\
+		if (ct_load_module())						\
+			SKIP(return, "container module not available");	\
+	} while (0)
+
 /* True if filesystem type "container" is registered (module loaded). */
 bool ct_fs_registered(void);
 /* Loads $CONTAINER_KO unless already loaded; 0 or -errno. */

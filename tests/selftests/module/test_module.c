@@ -18,10 +18,7 @@ FIXTURE(mnt) {
 
 FIXTURE_SETUP(mnt)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ct_load_module())
-		SKIP(return, "container module not available");
+	CT_REQUIRE_MODULE();
 	self->dir = ct_tmpdir();
 	ASSERT_NE(NULL, self->dir);
 }

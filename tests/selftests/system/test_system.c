@@ -22,10 +22,7 @@ FIXTURE(s) {
 
 FIXTURE_SETUP(s)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ct_load_module())
-		SKIP(return, "container module not available");
+	CT_REQUIRE_MODULE();
 	strcpy(self->root, ct_tmpdir());
 	strcpy(self->root2, ct_tmpdir());
 }

@@ -26,10 +26,7 @@ FIXTURE(t) {
 
 FIXTURE_SETUP(t)
 {
-	if (geteuid())
-		SKIP(return, "needs root");
-	if (ct_load_module())
-		SKIP(return, "container module not available");
+	CT_REQUIRE_MODULE();
 	strcpy(self->root, ct_tmpdir());
 	strcpy(self->root2, ct_tmpdir());
 	ASSERT_EQ(0, ct_mount(self->root, "debug"));
