@@ -27,6 +27,21 @@ if ! grep -q '^test result: ok' "$out/host.log" || grep -q '^test result: FAILED
 	grep -q '^test result:' "$out/host.log" || { echo "host tests did not run" >&2; failed=$((failed + 1)); }
 fi
 
+# --- house rules: unsafe only in the abstraction layer, each with SAFETY ----
+leaf=$(git -C "$ROOT" ls-files 'rust/*.rs' | grep -v -E '^rust/(ffi\.rs|ffi/)' || true)
+bad=$(cd "$ROOT" && grep -n -E '^[^/]*\bunsafe\b' $leaf /dev/null | grep -v -E ':[[:space:]]*//' || true)
+if [ -n "$bad" ]; then
+	echo "not ok - unsafe outside rust/ffi:"; echo "$bad"; failed=$((failed + 1))
+else
+	echo "ok - unsafe appears only in rust/ffi"; passed=$((passed + 1))
+fi
+nosafety=$(cd "$ROOT" && awk 'FNR==1{p1="";p2="";p3=""} /unsafe *\{/ && !/SAFETY/ { if (p1 !~ /SAFETY/ && p2 !~ /SAFETY/ && p3 !~ /SAFETY/) print FILENAME":"FNR": "$0 } {p3=p2;p2=p1;p1=$0}' $(git ls-files 'rust/*.rs'))
+if [ -n "$nosafety" ]; then
+	echo "not ok - unsafe blocks without a SAFETY comment:"; echo "$nosafety"; failed=$((failed + 1))
+else
+	echo "ok - every unsafe block has a SAFETY comment"; passed=$((passed + 1))
+fi
+
 # --- 2. guest tests --------------------------------------------------------
 [ ${#kdir_arg[@]} -gt 0 ] || kdir_arg=(KDIR="$("$ROOT/scripts/kernel.sh")")
 kdir=${kdir_arg[0]#KDIR=}
