@@ -124,8 +124,8 @@ fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
     }
     // 3. Commit, all threads in one lock hold.
     let to = if c.is_root() { None } else { Some(c.clone()) };
-    {
-        let world = h.world();
+    let world = h.world();
+    let events = {
         let mut m = world.members.lock();
         for (i, t) in threads.iter().enumerate() {
             // An exiting task's exit hook may already have run: adding an
@@ -151,6 +151,10 @@ fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
                 let _ = left.push(o, GFP_NOWAIT);
             }
         }
+        core::mem::take(&mut m.events_due)
+    };
+    if events {
+        world.queue_events();
     }
     // 4. Tell the subsystems (may sleep).
     for css in c.css_iter() {

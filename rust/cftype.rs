@@ -46,6 +46,9 @@ pub(crate) struct CfType {
     pub(crate) write: Option<WriteFn>,
     /// Longest accepted write, in bytes (longer writes get `E2BIG`).
     pub(crate) max_write: usize,
+    /// Whether `poll(2)` reports changes of the container's `populated`
+    /// state (`container.events`).
+    pub(crate) poll: bool,
 }
 
 impl CfType {
@@ -58,6 +61,7 @@ impl CfType {
             read: Some(read),
             write: Some(write),
             max_write: 64,
+            poll: false,
         }
     }
 
@@ -70,6 +74,7 @@ impl CfType {
             read: Some(read),
             write: None,
             max_write: 0,
+            poll: false,
         }
     }
 

@@ -17,7 +17,7 @@ use crate::subsys::{Css, NR_SUBSYS};
 use crate::world::Registry;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::{Arc, UniqueArc};
 
 pub(crate) use crate::files::CORE_FILES;
@@ -37,10 +37,19 @@ pub(crate) struct Container {
     removed: AtomicBool,
     /// Tasks directly in this container (membership spinlock).
     pub(crate) nr_tasks: AtomicU32,
+    /// Children that are populated (membership spinlock).
+    populated_children: AtomicU32,
+    /// Set when `populated` changed and the events work has not seen it.
+    pub(crate) event_pending: AtomicBool,
+    /// Counts `populated` changes (what `poll` on `container.events`
+    /// compares).
+    pub(crate) event_gen: AtomicU32,
 }
 
 /// The mutable state of a container, protected by the registry mutex.
 pub(crate) struct Node {
+    /// The container.
+    pub(crate) container: Arc<Container>,
     /// Directory name (empty for a root).
     pub(crate) name: KVec<u8>,
     /// Child containers, by id.
@@ -75,6 +84,49 @@ impl Container {
     /// The state of subsystem `id`, if bound to this hierarchy.
     pub(crate) fn css(&self, id: crate::subsys::SubsysId) -> Option<&Css> {
         self.css.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// Whether the container or a descendant has a task.
+    pub(crate) fn populated(&self) -> bool {
+        self.nr_tasks.load(Ordering::Relaxed) > 0
+            || self.populated_children.load(Ordering::Relaxed) > 0
+    }
+
+    /// A task entered the container. Membership spinlock held. Returns
+    /// whether some container's `populated` changed (events to deliver).
+    pub(crate) fn task_added(&self) -> bool {
+        let was = self.populated();
+        self.nr_tasks.fetch_add(1, Ordering::Relaxed);
+        !was && self.populated_changed(true)
+    }
+
+    /// A task left the container. Membership spinlock held. Returns
+    /// whether some container's `populated` changed.
+    pub(crate) fn task_removed(&self) -> bool {
+        self.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+        !self.populated() && self.populated_changed(false)
+    }
+
+    /// Records that this container's `populated` became `now`, and carries
+    /// the change up to the ancestors it changes too. Always returns true.
+    fn populated_changed(&self, now: bool) -> bool {
+        let mut cur = self;
+        loop {
+            cur.event_pending.store(true, Ordering::Relaxed);
+            let Some(p) = cur.parent.as_deref() else {
+                return true;
+            };
+            let was = p.populated();
+            if now {
+                p.populated_children.fetch_add(1, Ordering::Relaxed);
+            } else {
+                p.populated_children.fetch_sub(1, Ordering::Relaxed);
+            }
+            if was == p.populated() {
+                return true;
+            }
+            cur = p;
+        }
     }
 
     /// The states of the bound subsystems.
@@ -143,16 +195,7 @@ impl Container {
         // Allocate everything first, so that nothing can fail once the
         // registry is modified.
         let prepared = (|| -> Result<_> {
-            let node = RBTreeNode::new(
-                id,
-                Node {
-                    name,
-                    children: RBTree::new(),
-                    notify_on_release,
-                    clone_children,
-                },
-                GFP_KERNEL,
-            )?;
+            let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
             let link = RBTreeNodeReservation::new(GFP_KERNEL)?;
             let slot = UniqueArc::new_uninit(GFP_KERNEL)?;
             Ok((node, link, slot))
@@ -179,12 +222,24 @@ impl Container {
                 css,
                 removed: AtomicBool::new(false),
                 nr_tasks: AtomicU32::new(0),
+                populated_children: AtomicU32::new(0),
+                event_pending: AtomicBool::new(false),
+                event_gen: AtomicU32::new(0),
             })
             .into();
         if let Some(pn) = c.parent.as_ref().and_then(|p| reg.nodes.get_mut(&p.id)) {
             pn.children.insert(link.into_node(id, c.clone()));
         }
-        reg.nodes.insert(node);
+        reg.nodes.insert(node.into_node(
+            id,
+            Node {
+                container: c.clone(),
+                name,
+                children: RBTree::new(),
+                notify_on_release,
+                clone_children,
+            },
+        ));
         reg.next_id += 1;
         Ok(c)
     }
@@ -256,7 +311,12 @@ impl Container {
             e.nr_containers -= 1;
         }
         Self::destroy_css(&self.css);
+        // Removing the last child may make the parent releasable.
+        if let Some(p) = self.parent.as_ref() {
+            p.event_pending.store(true, Ordering::Relaxed);
+        }
         drop(reg);
+        world.queue_events();
         // Dropped outside the lock: they may free containers.
         drop(link);
         drop(node);

@@ -11,6 +11,8 @@ pub(crate) mod fs;
 pub(crate) mod proc;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
+pub(crate) mod umh;
+pub(crate) mod wait;
 pub(crate) mod work;
 
 /// Holds `T` in a `static` that C reads through a `const` pointer.

@@ -14,7 +14,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// The core files, in the order they are created.
-pub(crate) static CORE_FILES: [CfType; 5] = [
+pub(crate) static CORE_FILES: [CfType; 6] = [
     CfType::rw(c_str!("tasks"), tasks_read, tasks_write),
     CfType::rw(c_str!("container.procs"), procs_read, procs_write),
     CfType::rw(c_str!("notify_on_release"), notify_read, notify_write),
@@ -24,12 +24,22 @@ pub(crate) static CORE_FILES: [CfType; 5] = [
         clone_children_write,
     ),
     CfType {
+        name: c_str!("container.events"),
+        mode: 0o444,
+        placement: Placement::All,
+        read: Some(events_read),
+        write: None,
+        max_write: 0,
+        poll: true,
+    },
+    CfType {
         name: c_str!("release_agent"),
         mode: 0o644,
         placement: Placement::RootOnly,
         read: Some(release_agent_read),
         write: Some(release_agent_write),
         max_write: RELEASE_AGENT_MAX_LEN + 1,
+        poll: false,
     },
 ];
 
@@ -206,4 +216,10 @@ fn release_agent_write(c: &Arc<Container>, buf: &[u8]) -> Result {
     let e = reg.entry_mut(c.hierarchy()).ok_or(ENODEV)?;
     e.release_agent = owned;
     Ok(())
+}
+
+/// `container.events`: `populated 1` while the container or a descendant
+/// has a task. `poll(2)` reports a change with `POLLPRI`.
+fn events_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    out.fmt(format_args!("populated {}\n", u8::from(c.populated())))
 }

@@ -7,6 +7,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
+#include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -102,6 +103,17 @@ void container_helper_inode_unlock(struct inode *inode)
 void *container_helper_pde_data(const struct inode *inode)
 {
 	return pde_data(inode);
+}
+
+void container_helper_init_waitqueue(struct wait_queue_head *wq)
+{
+	init_waitqueue_head(wq);
+}
+
+void container_helper_poll_wait(struct file *file, struct wait_queue_head *wq,
+				struct poll_table_struct *pt)
+{
+	poll_wait(file, wq, pt);
 }
 
 struct tp_search {

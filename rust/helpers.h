@@ -41,6 +41,15 @@ void container_helper_inode_unlock(struct inode *inode);
 /* pde_data(): the data of a /proc entry. */
 void *container_helper_pde_data(const struct inode *inode);
 
+struct file;
+struct poll_table_struct;
+struct wait_queue_head;
+/* init_waitqueue_head() (its lock class key is static in the helper). */
+void container_helper_init_waitqueue(struct wait_queue_head *wq);
+/* poll_wait(). */
+void container_helper_poll_wait(struct file *file, struct wait_queue_head *wq,
+				struct poll_table_struct *pt);
+
 struct tracepoint;
 /* The kernel tracepoint called NAME, or NULL (for_each_kernel_tracepoint). */
 struct tracepoint *container_helper_find_tracepoint(const char *name);

@@ -32,7 +32,6 @@
 
 use crate::container::Container;
 use crate::world::MAX_HIERARCHIES;
-use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
@@ -65,17 +64,22 @@ pub(crate) struct Membership {
     pool: [Option<Reservation>; POOL_SIZE],
     /// Children killed because no node could be had (see module docs).
     pub(crate) fork_failures: u64,
+    /// A container's `populated` changed since the events work last ran.
+    pub(crate) events_due: bool,
 }
 
-/// Adds `delta` to the task counts of the containers in `slots`.
-fn count(slots: &Slots, delta: i32) {
+/// Adds (`add`) or removes a task to or from the containers in `slots`;
+/// returns whether a `populated` state changed.
+fn count(slots: &Slots, add: bool) -> bool {
+    let mut changed = false;
     for c in slots.iter().flatten() {
-        if delta > 0 {
-            c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+        changed |= if add {
+            c.task_added()
         } else {
-            c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
-        }
+            c.task_removed()
+        };
     }
+    changed
 }
 
 impl Membership {
@@ -89,6 +93,7 @@ impl Membership {
             tasks: RBTree::new(),
             pool,
             fork_failures: 0,
+            events_due: false,
         })
     }
 
@@ -135,7 +140,7 @@ impl Membership {
                 RBTreeNodeReservation::new(GFP_ATOMIC).inspect_err(|_| self.fork_failures += 1)?
             }
         };
-        count(&slots, 1);
+        self.events_due |= count(&slots, true);
         self.tasks.insert(node.into_node(child, Entry { slots }));
         Ok(self.tasks.get(&child).map(|e| &e.slots))
     }
@@ -144,7 +149,7 @@ impl Membership {
     /// subsystem exit hooks) once the node is recycled.
     pub(crate) fn exit(&mut self, key: usize) -> Option<Slots> {
         let slots = self.take_entry(key)?;
-        count(&slots, -1);
+        self.events_due |= count(&slots, false);
         Some(slots)
     }
 
@@ -173,13 +178,15 @@ impl Membership {
             let Some(s) = e.slots.get_mut(slot) else {
                 return (None, spare);
             };
+            let mut changed = false;
             if let Some(c) = to.as_ref() {
-                c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+                changed |= c.task_added();
             }
             let old = core::mem::replace(s, to);
             if let Some(c) = old.as_ref() {
-                c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+                changed |= c.task_removed();
             }
+            self.events_due |= changed;
             if e.slots.iter().all(Option::is_none) {
                 // Back in every root: the entry is not needed any more.
                 let _ = self.take_entry(key);
@@ -193,7 +200,7 @@ impl Membership {
             return (None, None);
         };
         let mut slots: Slots = [const { None }; MAX_HIERARCHIES];
-        c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+        self.events_due |= c.task_added();
         if let Some(s) = slots.get_mut(slot) {
             *s = Some(c);
         }

@@ -7,8 +7,10 @@
 
 use crate::container::{Container, Node};
 use crate::ffi::task::{self, Task};
+use crate::ffi::wait::WaitQueue;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{Membership, Reservation, POOL_LOW, POOL_SIZE};
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
@@ -42,10 +44,28 @@ pub(crate) struct World {
     /// Refills the fork path's node pool in process context.
     #[pin]
     refill: Work<World>,
+    /// Delivers `populated` changes: wakes pollers, runs release agents.
+    #[pin]
+    events: Work<World, EVENTS_WORK>,
+    /// What `poll` on `container.events` waits on.
+    #[pin]
+    pub(crate) events_wq: WaitQueue,
 }
+
+/// Id of the events work item (the refill work is id 0).
+const EVENTS_WORK: u64 = 1;
 
 impl_has_work! {
     impl HasWork<Self> for World { self.refill }
+    impl HasWork<Self, EVENTS_WORK> for World { self.events }
+}
+
+impl WorkItem<EVENTS_WORK> for World {
+    type Pointer = Arc<World>;
+
+    fn run(this: Arc<World>) {
+        this.deliver_events();
+    }
 }
 
 impl WorkItem for World {
@@ -65,9 +85,62 @@ impl World {
                 registry <- new_mutex!(Registry::new(), "container::registry"),
                 members <- new_spinlock!(members, "container::members"),
                 refill <- new_work!("container::refill"),
+                events <- new_work!("container::events"),
+                events_wq <- WaitQueue::new(),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Schedules delivery of pending `populated` changes.
+    pub(crate) fn queue_events(self: &Arc<Self>) {
+        let _ = workqueue::system().enqueue::<Arc<World>, EVENTS_WORK>(self.clone());
+    }
+
+    /// The events work: for every container whose `populated` changed,
+    /// bumps its event generation, and runs the release agent for each
+    /// that is now empty with `notify_on_release` set; then wakes pollers.
+    fn deliver_events(&self) {
+        let mut agents: KVec<(KVec<u8>, KVec<u8>)> = KVec::new();
+        {
+            let reg = self.registry.lock();
+            for (_, node) in reg.nodes.iter() {
+                let c = &node.container;
+                if !c.event_pending.swap(false, Ordering::Relaxed) {
+                    continue;
+                }
+                c.event_gen.fetch_add(1, Ordering::Relaxed);
+                if c.is_root()
+                    || !node.notify_on_release
+                    || c.populated()
+                    || node.children.iter().next().is_some()
+                {
+                    continue;
+                }
+                let Some(e) = reg.entry(c.hierarchy()) else {
+                    continue;
+                };
+                if e.release_agent.is_empty() {
+                    continue;
+                }
+                let mut agent = KVec::new();
+                let mut path = KVec::new();
+                if agent
+                    .extend_from_slice(&e.release_agent, GFP_KERNEL)
+                    .is_err()
+                    || c.path(&reg, &mut path).is_err()
+                    || agents.push((agent, path), GFP_KERNEL).is_err()
+                {
+                    pr_warn!("container: no memory to run a release agent\n");
+                }
+            }
+        }
+        self.events_wq.wake_all();
+        for (agent, path) in agents.iter() {
+            if let Err(e) = crate::ffi::umh::run(agent, path) {
+                pr_warn!("container: release agent failed to start: {:?}\n", e);
+            }
+        }
     }
 
     /// Tops up the fork path's node pool (process context).
@@ -110,23 +183,31 @@ impl World {
             }
         }
         let low = m.pool_deficit() > POOL_SIZE - POOL_LOW;
+        let events = core::mem::take(&mut m.events_due);
         drop(m);
         if low {
-            let _ = workqueue::system().enqueue(Arc::from(this));
+            let _ = workqueue::system().enqueue::<Arc<World>, 0>(Arc::from(this));
+        }
+        if events {
+            Arc::from(this).queue_events();
         }
     }
 
     /// Exit hook: `task` (the current task) leaves its containers. Atomic
     /// context.
-    pub(crate) fn on_exit(&self, task: &Task) {
-        let mut m = self.members.lock();
+    pub(crate) fn on_exit(this: ArcBorrow<'_, World>, task: &Task) {
+        let mut m = this.members.lock();
         let slots = m.exit(task::key(task));
         if let Some(s) = slots.as_ref() {
             for c in s.iter().flatten() {
                 c.exit_hooks(task);
             }
         }
+        let events = core::mem::take(&mut m.events_due);
         drop(m);
+        if events {
+            Arc::from(this).queue_events();
+        }
         // Container references are dropped outside the lock.
         drop(slots);
     }
@@ -135,6 +216,7 @@ impl World {
     /// the fork hook is gone).
     pub(crate) fn flush(&self) {
         crate::ffi::work::flush(&self.refill);
+        crate::ffi::work::flush(&self.events);
     }
 }
 

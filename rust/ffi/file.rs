@@ -13,6 +13,7 @@ use super::zeroed;
 use super::CTable;
 use crate::cftype::{Buf, CfType};
 use crate::container::Container;
+use core::sync::atomic::Ordering;
 use kernel::error::from_result;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
@@ -26,6 +27,7 @@ pub(crate) static CONTROL_FILE_OPS: CTable<bindings::file_operations> =
         write: Some(write),
         llseek: Some(bindings::default_llseek),
         release: Some(release),
+        poll: Some(poll),
         // SAFETY: All-zero is a valid `file_operations` (no owner: the
         // superblock already pins the module).
         ..unsafe { zeroed() }
@@ -52,6 +54,8 @@ struct OpenFile {
     node: *const FileNode,
     /// Contents produced by the last read from offset 0.
     snapshot: Option<Buf>,
+    /// The container's event generation when the snapshot was taken.
+    seen_gen: u32,
 }
 
 /// `file_operations::open`.
@@ -67,6 +71,11 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
             OpenFile {
                 node,
                 snapshot: None,
+                // SAFETY: `node` is valid (see above).
+                seen_gen: unsafe { &*node }
+                    .container
+                    .event_gen
+                    .load(Ordering::Relaxed),
             },
             GFP_KERNEL,
         )?;
@@ -106,6 +115,7 @@ unsafe extern "C" fn read(
         let node = unsafe { &*of.node };
         let read = node.cft.read.ok_or(EINVAL)?;
         if pos == 0 || of.snapshot.is_none() {
+            of.seen_gen = node.container.event_gen.load(Ordering::Relaxed);
             let mut buf = Buf::new();
             read(&node.container, &mut buf)?;
             of.snapshot = Some(buf);
@@ -168,6 +178,45 @@ unsafe extern "C" fn write(
         write(&node.container, &buf)?;
         isize::try_from(count).map_err(|_| EINVAL)
     })
+}
+
+/// `poll(2)` bits (`include/uapi/linux/poll.h`; the `EPOLL*` macros use a
+/// `__force` cast bindgen cannot evaluate).
+const POLLIN: u32 = 0x1;
+/// See [`POLLIN`].
+const POLLPRI: u32 = 0x2;
+/// See [`POLLIN`].
+const POLLERR: u32 = 0x8;
+/// See [`POLLIN`].
+const POLLRDNORM: u32 = 0x40;
+
+/// `file_operations::poll`: readable always; `POLLPRI | POLLERR` once a
+/// pollable file's contents changed since it was last read (as kernfs
+/// reports `cgroup.events` changes).
+///
+/// # Safety
+///
+/// Called by the VFS with a file opened by [`open`].
+unsafe extern "C" fn poll(
+    file: *mut bindings::file,
+    pt: *mut bindings::poll_table_struct,
+) -> bindings::__poll_t {
+    // SAFETY: The file was opened by `open`; only `node` and `seen_gen` are
+    // read.
+    let of = unsafe { &*(*file).private_data.cast::<OpenFile>() };
+    // SAFETY: The open file pins the inode, hence its node.
+    let node = unsafe { &*of.node };
+    let mut mask = POLLIN | POLLRDNORM;
+    if node.cft.poll {
+        let world = node.container.hierarchy().world();
+        // SAFETY: `file`/`pt` are this poll's; the world outlives every
+        // open control file (the superblock holds it).
+        unsafe { world.events_wq.poll_wait(file, pt) };
+        if node.container.event_gen.load(Ordering::Relaxed) != of.seen_gen {
+            mask |= POLLPRI | POLLERR;
+        }
+    }
+    mask
 }
 
 /// `file_operations::release`.

@@ -47,7 +47,7 @@ unsafe extern "C" fn fork_probe(
 unsafe extern "C" fn exit_probe(data: *mut c_void, p: *mut bindings::task_struct) {
     // SAFETY: Per the function's safety requirements.
     let (world, p) = unsafe { (Arc::<World>::borrow(data), task::from_raw(p)) };
-    world.on_exit(p);
+    World::on_exit(world, p);
 }
 
 /// One registered probe.

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Release notification: container.events ("populated 0|1", recursive)
+ * wakes poll() when it changes, and the release agent runs with the
+ * container's path when a notify_on_release container becomes empty.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "container_util.h"
+
+#define AGENT "/tmp/ct_release_agent.sh"
+#define AGENT_OUT "/tmp/ct_release_agent.out"
+
+FIXTURE(e) {
+	char root[64];
+	char p[512];
+};
+
+FIXTURE_SETUP(e)
+{
+	CT_REQUIRE_MODULE();
+	strcpy(self->root, ct_tmpdir());
+	ASSERT_EQ(0, ct_mount(self->root, "debug"));
+}
+
+FIXTURE_TEARDOWN(e)
+{
+	ct_cleanup(self->root);
+	unlink(AGENT);
+	unlink(AGENT_OUT);
+}
+
+#define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
+
+static pid_t sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Polls until FILE reads WANT, up to ~10 s (exit is asynchronous). */
+static bool wait_for(const char *file, const char *want)
+{
+	char buf[256];
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (ct_read(file, buf, sizeof(buf)) >= 0 && strstr(buf, want))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+TEST_F(e, populated_is_recursive)
+{
+	char buf[64];
+	pid_t child;
+
+	ASSERT_EQ(0, ct_mkdir(P("a")));
+	ASSERT_EQ(0, ct_mkdir(P("a/b")));
+	ASSERT_LT(0, ct_read(P("a/container.events"), buf, sizeof(buf)));
+	EXPECT_STREQ("populated 0\n", buf);
+	child = sleeper();
+	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
+	ASSERT_LT(0, ct_read(P("a/b/container.events"), buf, sizeof(buf)));
+	EXPECT_STREQ("populated 1\n", buf);
+	ASSERT_LT(0, ct_read(P("a/container.events"), buf, sizeof(buf)));
+	EXPECT_STREQ("populated 1\n", buf);
+	reap(child);
+	EXPECT_TRUE(wait_for(P("a/container.events"), "populated 0\n"));
+	EXPECT_TRUE(wait_for(P("a/b/container.events"), "populated 0\n"));
+}
+
+TEST_F(e, poll_wakes_on_change)
+{
+	struct pollfd pfd;
+	char buf[64];
+	pid_t child;
+	int fd;
+
+	ASSERT_EQ(0, ct_mkdir(P("a")));
+	ASSERT_EQ(0, ct_mkdir(P("a/b")));
+	fd = open(P("a/container.events"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf)));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLPRI };
+	/* Nothing changed yet. */
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+	child = fork();
+	if (child == 0) {
+		/* Populate a descendant while the parent sleeps in poll(). */
+		usleep(300000);
+		ct_write(P("a/b/tasks"), "0");
+		pause();
+		_exit(0);
+	}
+	ASSERT_EQ(1, poll(&pfd, 1, 20000));
+	EXPECT_TRUE(pfd.revents & POLLPRI);
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	ASSERT_LT(0, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "populated 1\n", 12));
+	/* Read again: no change pending any more. */
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+	reap(child);
+	EXPECT_EQ(1, poll(&pfd, 1, 20000));
+	close(fd);
+}
+
+TEST_F(e, release_agent_runs_with_path)
+{
+	FILE *f = fopen(AGENT, "w");
+	pid_t child;
+
+	ASSERT_NE(NULL, f);
+	fprintf(f, "#!/bin/sh\necho \"$1\" >> " AGENT_OUT "\n");
+	fclose(f);
+	ASSERT_EQ(0, chmod(AGENT, 0755));
+	unlink(AGENT_OUT);
+	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
+	ASSERT_EQ(0, ct_mkdir(P("a")));
+	ASSERT_EQ(0, ct_mkdir(P("a/b")));
+	ASSERT_EQ(0, ct_write(P("a/b/notify_on_release"), "1"));
+	child = sleeper();
+	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
+	reap(child);
+	/* The last task left a/b: the agent gets its path. */
+	EXPECT_TRUE(wait_for(AGENT_OUT, "/a/b\n"));
+	/* a has notify_on_release 0: removing its last child runs nothing for
+	 * it; with 1 it does. */
+	ASSERT_EQ(0, ct_write(P("a/notify_on_release"), "1"));
+	ASSERT_EQ(0, ct_rmdir(P("a/b")));
+	EXPECT_TRUE(wait_for(AGENT_OUT, "\n/a\n"));
+}
+
+TEST_HARNESS_MAIN
