@@ -61,7 +61,7 @@ if [ -t 0 ] && [ -t 1 ]; then
 else
 	# QEMU opens /proc/self/fd/1 and 2 for the guest's output, which
 	# truncates them when they are files: always hand it pipes.
-	run_vng 2>&1 | cat
+	run_vng </dev/null 2>&1 | cat
 	vng_rc=${PIPESTATUS[0]}
 fi
 set -e
