@@ -66,4 +66,18 @@ TEST_F(mnt, unload_and_reload)
 	ASSERT_EQ(0, umount(self->dir));
 }
 
+/* The guest topology the cpuset and memset tests rely on (scripts/vm.sh):
+ * 4 CPUs in 2 NUMA nodes. */
+TEST(guest_topology)
+{
+	char buf[64];
+
+	if (ct_read("/sys/devices/system/node/online", buf, sizeof(buf)) < 0)
+		SKIP(return, "no NUMA in this kernel");
+	EXPECT_STREQ("0-1\n", buf);
+	ASSERT_LT(0, ct_read("/sys/devices/system/node/node1/cpulist", buf, sizeof(buf)));
+	EXPECT_STREQ("2-3\n", buf);
+	EXPECT_EQ(4, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 TEST_HARNESS_MAIN
