@@ -176,7 +176,9 @@ impl Container {
     /// Creates the root container of a new hierarchy.
     pub(crate) fn new_root(reg: &mut Registry, h: &Arc<Hierarchy>) -> Result<Arc<Self>> {
         let css = Self::create_css(h, None, false)?;
-        Self::insert(reg, h, None, KVec::new(), css, false, false)
+        // The `clone_children` mount option sets the root's flag, which
+        // children then inherit (cgroup v1).
+        Self::insert(reg, h, None, KVec::new(), css, false, h.clone_children())
     }
 
     /// Builds the container and registers its node (and its link in the

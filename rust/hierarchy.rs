@@ -71,6 +71,11 @@ impl Hierarchy {
         self.opts.subsys_mask
     }
 
+    /// The `clone_children` mount option.
+    pub(crate) fn clone_children(&self) -> bool {
+        self.opts.clone_children
+    }
+
     /// Whether control files have no subsystem prefix.
     pub(crate) fn noprefix(&self) -> bool {
         self.opts.noprefix

@@ -252,7 +252,7 @@ impl Registry {
         }
     }
 
-    /// The hierarchy that subsystem bit `bit` is bound to, if any.
+    /// The hierarchy bound to any subsystem in `mask`, if any.
     pub(crate) fn bound_to(&self, mask: u32) -> Option<&HierarchyEntry> {
         self.hierarchies
             .iter()

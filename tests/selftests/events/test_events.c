@@ -41,23 +41,6 @@ FIXTURE_TEARDOWN(e)
 
 #define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
 
-static pid_t sleeper(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		pause();
-		_exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* Polls until FILE reads WANT, up to ~10 s (exit is asynchronous). */
 static bool wait_for(const char *file, const char *want)
 {
@@ -81,13 +64,13 @@ TEST_F(e, populated_is_recursive)
 	ASSERT_EQ(0, ct_mkdir(P("a/b")));
 	ASSERT_LT(0, ct_read(P("a/container.events"), buf, sizeof(buf)));
 	EXPECT_STREQ("populated 0\n", buf);
-	child = sleeper();
+	child = ct_spawn_sleeper();
 	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
 	ASSERT_LT(0, ct_read(P("a/b/container.events"), buf, sizeof(buf)));
 	EXPECT_STREQ("populated 1\n", buf);
 	ASSERT_LT(0, ct_read(P("a/container.events"), buf, sizeof(buf)));
 	EXPECT_STREQ("populated 1\n", buf);
-	reap(child);
+	ct_reap(child);
 	EXPECT_TRUE(wait_for(P("a/container.events"), "populated 0\n"));
 	EXPECT_TRUE(wait_for(P("a/b/container.events"), "populated 0\n"));
 }
@@ -122,7 +105,7 @@ TEST_F(e, poll_wakes_on_change)
 	EXPECT_EQ(0, strncmp(buf, "populated 1\n", 12));
 	/* Read again: no change pending any more. */
 	EXPECT_EQ(0, poll(&pfd, 1, 100));
-	reap(child);
+	ct_reap(child);
 	EXPECT_EQ(1, poll(&pfd, 1, 20000));
 	close(fd);
 }
@@ -141,9 +124,9 @@ TEST_F(e, release_agent_runs_with_path)
 	ASSERT_EQ(0, ct_mkdir(P("a")));
 	ASSERT_EQ(0, ct_mkdir(P("a/b")));
 	ASSERT_EQ(0, ct_write(P("a/b/notify_on_release"), "1"));
-	child = sleeper();
+	child = ct_spawn_sleeper();
 	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
-	reap(child);
+	ct_reap(child);
 	/* The last task left a/b: the agent gets its path. */
 	EXPECT_TRUE(wait_for(AGENT_OUT, "/a/b\n"));
 	/* a has notify_on_release 0: removing its last child runs nothing for

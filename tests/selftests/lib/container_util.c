@@ -2,6 +2,7 @@
 /* Helpers shared by the container kselftests. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "container_util.h"
@@ -198,4 +200,21 @@ long ct_read_long(const char *path)
 	ssize_t n = ct_read(path, buf, sizeof(buf));
 
 	return n < 0 ? n : strtol(buf, NULL, 10);
+}
+
+pid_t ct_spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+void ct_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }

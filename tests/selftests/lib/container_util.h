@@ -57,4 +57,9 @@ int ct_write_id(const char *path, int id);
 /* Reads a decimal number from PATH; -errno on error. */
 long ct_read_long(const char *path);
 
+/* Forks a child that sleeps until killed; its pid, or -1. */
+pid_t ct_spawn_sleeper(void);
+/* SIGKILLs and reaps PID. */
+void ct_reap(pid_t pid);
+
 #endif

@@ -48,23 +48,6 @@ FIXTURE_TEARDOWN(t)
 #define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
 #define Q(fmt, ...) (snprintf(self->q, sizeof(self->q), "%s/" fmt, self->root2, ##__VA_ARGS__), self->q)
 
-static pid_t spawn_sleeper(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		pause();
-		_exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 TEST_F(t, move_self_and_back)
 {
 	ASSERT_EQ(0, ct_write(P("a/tasks"), "0"));
@@ -84,13 +67,13 @@ TEST_F(t, move_self_and_back)
 
 TEST_F(t, exit_leaves_container)
 {
-	pid_t child = spawn_sleeper();
+	pid_t child = ct_spawn_sleeper();
 
 	ASSERT_LT(0, child);
 	ASSERT_EQ(0, ct_write_id(P("a/tasks"), child));
 	EXPECT_EQ(1, ct_count_id(P("a/tasks"), child));
 	EXPECT_EQ(1, ct_read_long(P("a/debug.taskcount")));
-	reap(child);
+	ct_reap(child);
 	EXPECT_EQ(0, ct_count_lines(P("a/tasks")));
 	EXPECT_EQ(0, ct_read_long(P("a/debug.taskcount")));
 	EXPECT_EQ(0, ct_rmdir(P("a")));
@@ -126,7 +109,7 @@ TEST_F(t, fork_inherits_in_every_hierarchy)
 	ASSERT_EQ(0, ct_mkdir(Q("x")));
 	ASSERT_EQ(0, ct_write(P("a/tasks"), "0"));
 	ASSERT_EQ(0, ct_write(Q("x/tasks"), "0"));
-	child = spawn_sleeper();
+	child = ct_spawn_sleeper();
 	ASSERT_LT(0, child);
 	EXPECT_EQ(1, ct_count_id(P("a/tasks"), child));
 	EXPECT_EQ(1, ct_count_id(Q("x/tasks"), child));
@@ -136,7 +119,7 @@ TEST_F(t, fork_inherits_in_every_hierarchy)
 	ASSERT_EQ(0, ct_write_id(P("b/tasks"), child));
 	EXPECT_EQ(1, ct_count_id(P("b/tasks"), child));
 	EXPECT_EQ(1, ct_count_id(Q("x/tasks"), child));
-	reap(child);
+	ct_reap(child);
 	EXPECT_EQ(0, ct_count_id(Q("x/tasks"), child));
 }
 
@@ -266,7 +249,7 @@ TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
 		EXPECT_EQ(0, ct_count_id(P("tasks"), forkers[i]));
 	}
 	for (i = 0; i < FORKERS; i++)
-		reap(forkers[i]);
+		ct_reap(forkers[i]);
 	usleep(100000);
 	/* Grandchildren orphaned by the storm may still be exiting; settle. */
 	for (j = 0; j < 50 && ct_count_lines(P("a/tasks")) + ct_count_lines(P("b/tasks")); j++)
