@@ -16,7 +16,7 @@ KDIR ?=
 # Out of tree, Kconfig is not read: select the module and its parts here.
 CONTAINER_CONFIG := CONFIG_TASK_CONTAINERS=m
 
-.PHONY: help deps kernel module clippy fmt fmtcheck host-test check run vm clean
+.PHONY: help deps kernel module clippy fmt fmtcheck host-test check run vm bench clean
 
 help:
 	@echo 'Task containers (container.ko), targets:'
@@ -24,6 +24,7 @@ help:
 	@echo '                    (a shell in the guest when stdin is a terminal, else a demo)'
 	@echo '  make check        all tests: host cargo tests, guest kselftests, splat check'
 	@echo '  make vm CMD=...   run CMD in the test kernel with the module loaded'
+	@echo '  make bench        benchmarks in the test kernel (ratios, one boot)'
 	@echo '  make module       build container.ko (KDIR=/path/to/built/kernel to use your own)'
 	@echo '  make kernel       build or reuse the cached test kernel'
 	@echo '  make deps         install build and test dependencies (idempotent)'
@@ -61,6 +62,9 @@ run: deps
 
 vm: deps
 	@$(SCRIPTS)/vm.sh $(if $(KDIR),KDIR=$(KDIR)) -- $(CMD)
+
+bench: deps
+	@$(SCRIPTS)/bench.sh $(if $(KDIR),KDIR=$(KDIR))
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -30,10 +30,14 @@ const PROCS_RESCANS: usize = 8;
 pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Result {
     let pid = parse_pid(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
-    let _reg = world.registry.lock();
+    let reg = world.registry.lock();
     if c.is_removed() {
         return Err(ENODEV);
     }
+    let root = reg
+        .entry(c.hierarchy())
+        .map(|e| e.root.clone())
+        .ok_or(ENODEV)?;
     let target = if pid == 0 {
         task::current()
     } else {
@@ -52,7 +56,7 @@ pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Re
             return Err(ESRCH);
         }
         let one = [target];
-        return move_threads(c, &one).map(|_| ());
+        return move_threads(c, &root, &one).map(|_| ());
     }
     // Any thread names the thread group.
     let leader = target;
@@ -63,7 +67,7 @@ pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Re
         if pending.is_empty() {
             break;
         }
-        moved_any |= move_threads(c, &pending)? > 0;
+        moved_any |= move_threads(c, &root, &pending)? > 0;
     }
     if !moved_any && task::is_exiting(&leader) {
         return Err(ESRCH);
@@ -91,8 +95,13 @@ fn filter_not_in(c: &Arc<Container>, threads: KVec<ARef<Task>>) -> Result<KVec<A
     Ok(out)
 }
 
-/// Moves `threads` into `c`; returns how many moved. Registry mutex held.
-fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
+/// Moves `threads` into `c`, whose hierarchy's root is `root`; returns how
+/// many moved. Registry mutex held.
+fn move_threads(
+    c: &Arc<Container>,
+    root: &Arc<Container>,
+    threads: &[ARef<Task>],
+) -> Result<usize> {
     let h = c.hierarchy();
     // 1. Every subsystem may veto; undo the agreements on a veto.
     let mut agreed: KVec<(SubsysId, usize)> = KVec::new();
@@ -111,8 +120,9 @@ fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
     }
     // 2. Memory for the map before the spinlock.
     let mut spares: KVec<Option<Reservation>> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
-    let mut moved: KVec<usize> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
-    let mut left: KVec<Arc<Container>> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    // The threads that moved, with the container each left (`None`: root).
+    let mut moved: KVec<(usize, Option<Arc<Container>>)> =
+        KVec::with_capacity(threads.len(), GFP_KERNEL)?;
     for _ in threads {
         match RBTreeNodeReservation::new(GFP_KERNEL) {
             Ok(r) => spares.push(Some(r), GFP_KERNEL)?,
@@ -144,11 +154,10 @@ fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
                 _ => false,
             };
             if !same {
-                // Cannot allocate: capacity covers every thread.
-                let _ = moved.push(i, GFP_NOWAIT);
-            }
-            if let Some(o) = old {
-                let _ = left.push(o, GFP_NOWAIT);
+                // Cannot allocate: capacity covers every thread. The old
+                // container's reference is dropped with `moved`, outside
+                // the lock (when `same`, `to` keeps it alive).
+                let _ = moved.push((i, old), GFP_NOWAIT);
             }
         }
         core::mem::take(&mut m.events_due)
@@ -158,22 +167,22 @@ fn move_threads(c: &Arc<Container>, threads: &[ARef<Task>]) -> Result<usize> {
     }
     // 4. Tell the subsystems (may sleep).
     for css in c.css_iter() {
-        for &i in moved.iter() {
-            if let Some(t) = threads.get(i) {
-                css.id().ops().attach(css, t);
+        for (i, old) in moved.iter() {
+            let from = old.as_ref().unwrap_or(root);
+            if let (Some(t), Some(old_css)) = (threads.get(*i), from.css(css.id())) {
+                css.id().ops().attach(css, old_css, t);
             }
         }
     }
     // Subsystems that agreed for threads that did not move (exiting, or
     // already there) are told to forget it.
     for &(id, i) in agreed.iter() {
-        if !moved.contains(&i) {
+        if !moved.iter().any(|(m, _)| *m == i) {
             if let (Some(css), Some(t)) = (c.css(id), threads.get(i)) {
                 css.id().ops().cancel_attach(css, t);
             }
         }
     }
-    drop(left);
     Ok(moved.len())
 }
 

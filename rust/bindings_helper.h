@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/netfilter.h>
 #include <linux/namei.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -19,3 +20,4 @@
 
 /* `bindgen` cannot evaluate these macros; export them as constants. */
 const int CONTAINER_CONST_ENOPARAM = ENOPARAM;
+const unsigned int CONTAINER_CONST_NF_ACCEPT = NF_ACCEPT;

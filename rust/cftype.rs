@@ -66,6 +66,15 @@ impl CfType {
     }
 
     /// A read-only file in every container.
+    #[cfg_attr(
+        not(any(
+            CONFIG_TASK_CONTAINERS_CPUSET,
+            CONFIG_TASK_CONTAINERS_MEMSET,
+            CONFIG_TASK_CONTAINERS_DEBUG,
+            CONFIG_TASK_CONTAINERS_SAMPLE
+        )),
+        expect(dead_code, reason = "no read-only subsystem file is built")
+    )]
     pub(crate) const fn ro(name: &'static CStr, read: ReadFn) -> Self {
         Self {
             name,
@@ -76,6 +85,26 @@ impl CfType {
             max_write: 0,
             poll: false,
         }
+    }
+
+    /// The same file accepting writes up to `max` bytes.
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code, reason = "used by cpuset and memset")
+    )]
+    pub(crate) const fn max(mut self, max: usize) -> Self {
+        self.max_write = max;
+        self
+    }
+
+    /// The same file, only in the containers `placement` says.
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code, reason = "used by cpuset and memset")
+    )]
+    pub(crate) const fn placed(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
     }
 
     /// Whether the file exists in a root (`is_root`) or other container.

@@ -11,6 +11,7 @@
 //! (an open file, a task's membership) goes away.
 
 use crate::cftype::errno;
+use crate::ffi::notify::EventsInode;
 use crate::hierarchy::Hierarchy;
 use crate::logic::parse::validate_container_name;
 use crate::subsys::{Css, NR_SUBSYS};
@@ -44,6 +45,10 @@ pub(crate) struct Container {
     /// Counts `populated` changes (what `poll` on `container.events`
     /// compares).
     pub(crate) event_gen: AtomicU32,
+    /// The `container.events` file, for inotify.
+    pub(crate) events_inode: EventsInode,
+    /// Control files of this container open now (`debug.refcount`).
+    pub(crate) open_files: AtomicU32,
 }
 
 /// The mutable state of a container, protected by the registry mutex.
@@ -71,7 +76,16 @@ impl Container {
         &self.hierarchy
     }
 
-    /// Whether this is its hierarchy's root.
+    /// The parent container; `None` for a root.
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code, reason = "used by cpuset and memset")
+    )]
+    pub(crate) fn parent(&self) -> Option<&Arc<Container>> {
+        self.parent.as_ref()
+    }
+
+    /// Whether this is a hierarchy's root container.
     pub(crate) fn is_root(&self) -> bool {
         self.parent.is_none()
     }
@@ -227,6 +241,8 @@ impl Container {
                 populated_children: AtomicU32::new(0),
                 event_pending: AtomicBool::new(false),
                 event_gen: AtomicU32::new(0),
+                events_inode: EventsInode::new(),
+                open_files: AtomicU32::new(0),
             })
             .into();
         if let Some(pn) = c.parent.as_ref().and_then(|p| reg.nodes.get_mut(&p.id)) {

@@ -48,11 +48,22 @@ struct ContainerModule {
     _proc: ffi::proc::ProcFiles,
     /// The fork and exit hooks.
     _hooks: ffi::tracepoint::Hooks,
+    /// The fault-injection attribute of the fork hook (after the hooks).
+    _faults: ffi::fault::FaultAttrs,
+    /// CPU hotplug callbacks and the optional placement hooks.
+    #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+    _placement: ffi::placement::Placement,
+    /// Takes the net_flow packet hook away if still registered.
+    #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
+    _net: ffi::net::Guard,
 }
 
 impl kernel::Module for ContainerModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let world = world::World::new()?;
+        #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+        let placement = ffi::placement::Placement::new(world.clone())?;
+        let faults = ffi::fault::FaultAttrs::new();
         let hooks = ffi::tracepoint::Hooks::new(world.clone())?;
         let proc = ffi::proc::ProcFiles::new(world.clone())?;
         let fs = ffi::fs::Registration::new(module, world)?;
@@ -61,6 +72,11 @@ impl kernel::Module for ContainerModule {
             _fs: fs,
             _proc: proc,
             _hooks: hooks,
+            _faults: faults,
+            #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+            _placement: placement,
+            #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
+            _net: ffi::net::Guard,
         })
     }
 }

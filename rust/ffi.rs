@@ -6,8 +6,14 @@
 
 pub(crate) mod bindings;
 pub(crate) mod dir;
+pub(crate) mod fault;
 pub(crate) mod file;
 pub(crate) mod fs;
+#[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
+pub(crate) mod net;
+pub(crate) mod notify;
+#[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+pub(crate) mod placement;
 pub(crate) mod proc;
 pub(crate) mod task;
 pub(crate) mod tracepoint;

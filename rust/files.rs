@@ -9,9 +9,11 @@ use crate::container::Container;
 use crate::ffi::task;
 use crate::logic::options::RELEASE_AGENT_MAX_LEN;
 use crate::logic::parse::{parse_bool_u64, trim};
+use crate::world::World;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::types::ARef;
 
 /// The core files, in the order they are created.
 pub(crate) static CORE_FILES: [CfType; 6] = [
@@ -66,23 +68,23 @@ fn id_of(t: &task::Task, procs: bool) -> i32 {
 }
 
 /// Collects, under the membership lock, `f`'s output for the tasks of
-/// hierarchy slot `slot` that are not in its root, into a vector sized
-/// beforehand (retrying if tasks arrived meanwhile).
-fn collect_moved<T>(
-    c: &Arc<Container>,
+/// hierarchy slot `slot` that are not in its root and whose container
+/// `want` accepts, into a vector sized beforehand (retrying if tasks
+/// arrived meanwhile). `f` runs under the lock: it must not sleep.
+fn collect_members<T>(
+    world: &World,
+    slot: usize,
     mut want: impl FnMut(&Arc<Container>) -> bool,
-    mut f: impl FnMut(usize) -> T,
+    mut f: impl FnMut(usize, &Arc<Container>) -> T,
 ) -> Result<KVVec<T>> {
-    let h = c.hierarchy();
-    let world = h.world();
     let mut guess = 64usize;
     loop {
         let mut out = KVVec::with_capacity(guess, GFP_KERNEL)?;
         let mut overflow = 0usize;
         {
             let m = world.members.lock();
-            m.for_each_in(h.slot(), |k, owner| {
-                if want(owner) && out.push(f(k), GFP_NOWAIT).is_err() {
+            m.for_each_in(slot, |k, owner| {
+                if want(owner) && out.push(f(k, owner), GFP_NOWAIT).is_err() {
                     overflow += 1;
                 }
             });
@@ -92,6 +94,45 @@ fn collect_moved<T>(
         }
         guess = out.len() + overflow * 2 + 64;
     }
+}
+
+/// Calls `f` for every task of hierarchy slot `slot` that is not in its
+/// root and whose container `want` accepts, with that container, without
+/// the membership lock held (`f` may sleep). It never allocates, so it
+/// cannot fail: for the steps that must follow a committed change. Each
+/// task is looked up separately; tasks that join meanwhile may be missed
+/// (the callers' fork paths handle those).
+pub(crate) fn for_each_member(
+    world: &World,
+    slot: usize,
+    mut want: impl FnMut(&Arc<Container>) -> bool,
+    mut f: impl FnMut(&task::Task, &Arc<Container>),
+) {
+    let mut after = None;
+    loop {
+        let next = {
+            let mut m = world.members.lock();
+            // Keys in the map name live tasks while its lock is held: the
+            // reference keeps the task once it is released.
+            m.next_in(slot, after, &mut want)
+                .map(|(k, c)| (k, ARef::from(task::map_task(k)), c))
+        };
+        let Some((key, t, c)) = next else {
+            return;
+        };
+        after = Some(key);
+        f(&t, &c);
+    }
+}
+
+/// [`collect_members`] for the hierarchy of `c`.
+fn collect_moved<T>(
+    c: &Arc<Container>,
+    want: impl FnMut(&Arc<Container>) -> bool,
+    mut f: impl FnMut(usize) -> T,
+) -> Result<KVVec<T>> {
+    let h = c.hierarchy();
+    collect_members(h.world(), h.slot(), want, |k, _| f(k))
 }
 
 /// Collects the ids of the tasks in `c`, as seen from the reader's pid
@@ -121,7 +162,28 @@ fn member_ids(c: &Arc<Container>, procs: bool) -> Result<KVVec<i32>> {
     Ok(ids)
 }
 
+/// Calls `f` for every task directly in `c`, without the membership lock
+/// but possibly under RCU: `f` must not sleep. Never allocates, so it
+/// cannot fail (see [`for_each_member`]).
+#[cfg_attr(not(CONFIG_TASK_CONTAINERS_NET_FLOW), expect(dead_code))]
+pub(crate) fn for_each_task_in(c: &Arc<Container>, mut f: impl FnMut(&task::Task)) {
+    let h = c.hierarchy();
+    let world = h.world();
+    if !c.is_root() {
+        for_each_member(world, h.slot(), |o| Arc::ptr_eq(o, c), |t, _| f(t));
+        return;
+    }
+    // The root has every task that was not moved out of it.
+    task::for_each_thread(|t| {
+        let in_root = world.members.lock().get(task::key(t), h.slot()).is_none();
+        if in_root {
+            f(t);
+        }
+    });
+}
+
 /// Number of tasks directly in `c` (for `debug.taskcount`).
+#[cfg_attr(not(CONFIG_TASK_CONTAINERS_DEBUG), expect(dead_code))]
 pub(crate) fn task_count(c: &Arc<Container>) -> Result<usize> {
     Ok(member_ids(c, false)?.len())
 }

@@ -5,7 +5,10 @@
  * the C expression it wraps.
  */
 #include <linux/cred.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/lockdep.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
@@ -100,6 +103,21 @@ void container_helper_inode_unlock(struct inode *inode)
 	inode_unlock(inode);
 }
 
+void container_helper_notify_modify(struct inode **slot)
+{
+	struct inode *inode;
+
+	rcu_read_lock();
+	inode = READ_ONCE(*slot);
+	if (inode)
+		inode = igrab(inode);
+	rcu_read_unlock();
+	if (inode) {
+		fsnotify_inode(inode, FS_MODIFY);
+		iput(inode);
+	}
+}
+
 void *container_helper_pde_data(const struct inode *inode)
 {
 	return pde_data(inode);
@@ -140,4 +158,39 @@ struct tracepoint *container_helper_find_tracepoint(const char *name)
 void container_helper_tracepoint_sync(void)
 {
 	tracepoint_synchronize_unregister();
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/* The fork path's bookkeeping allocation, as a standard fault attribute. */
+static DECLARE_FAULT_ATTR(container_fail_fork);
+#endif
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static struct dentry *container_fault_dir;
+#endif
+
+void container_helper_fault_init(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	struct dentry *dir = fault_create_debugfs_attr("fail_container_fork", NULL,
+						       &container_fail_fork);
+
+	container_fault_dir = IS_ERR(dir) ? NULL : dir;
+#endif
+}
+
+void container_helper_fault_exit(void)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	debugfs_remove_recursive(container_fault_dir);
+	container_fault_dir = NULL;
+#endif
+}
+
+bool container_helper_should_fail_fork(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return should_fail(&container_fail_fork, 1);
+#else
+	return false;
+#endif
 }

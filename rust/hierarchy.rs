@@ -85,7 +85,8 @@ impl Hierarchy {
     pub(crate) fn subsystems(&self) -> impl Iterator<Item = SubsysId> {
         let mask = self.opts.subsys_mask;
         SubsysId::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(move |id| mask & id.bit() != 0)
     }
 
@@ -194,6 +195,7 @@ impl World {
             GFP_KERNEL,
         )?;
         let root = Container::new_root(&mut reg, &h)?;
+        self.set_bound(h.subsys_mask(), Some(slot));
         let release_agent = req.release_agent.take().unwrap_or_default();
         if let Some(s) = reg.hierarchies.get_mut(slot) {
             *s = Some(HierarchyEntry {
@@ -212,6 +214,7 @@ impl World {
         let mut reg = self.registry.lock();
         let entry = reg.hierarchies.get_mut(h.slot()).and_then(Option::take);
         if let Some(e) = entry {
+            self.set_bound(h.subsys_mask(), None);
             Container::destroy_root(&mut reg, &e.root);
             drop(reg);
             drop(e);

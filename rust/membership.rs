@@ -133,6 +133,10 @@ impl Membership {
         let Some(pe) = self.tasks.get(&parent) else {
             return Ok(None);
         };
+        if crate::ffi::fault::fork_should_fail() {
+            self.fork_failures += 1;
+            return Err(ENOMEM);
+        }
         let slots = pe.slots.clone();
         let node = match self.take() {
             Some(r) => r,
@@ -206,6 +210,31 @@ impl Membership {
         }
         self.tasks.insert(node.into_node(key, Entry { slots }));
         (None, None)
+    }
+
+    /// The first task with a key above `after` (from the start if `None`)
+    /// whose container in hierarchy `slot` is not the root and is accepted
+    /// by `want`: its key and that container. Does not allocate.
+    pub(crate) fn next_in(
+        &mut self,
+        slot: usize,
+        after: Option<usize>,
+        mut want: impl FnMut(&Arc<Container>) -> bool,
+    ) -> Option<(usize, Arc<Container>)> {
+        let start = match after {
+            None => 0,
+            Some(k) => k.checked_add(1)?,
+        };
+        let mut cur = self.tasks.cursor_lower_bound(&start)?;
+        loop {
+            let (k, e) = cur.current();
+            if let Some(Some(c)) = e.slots.get(slot) {
+                if want(c) {
+                    return Some((*k, c.clone()));
+                }
+            }
+            cur = cur.move_next()?;
+        }
     }
 
     /// Calls `f` with the key of every task whose container in hierarchy

@@ -22,7 +22,7 @@ use kernel::types::ARef;
 pub(crate) fn show_containers(world: &World, out: &mut Buf) -> Result {
     out.push(b"#subsys_name\thierarchy\tnum_containers\tenabled\n")?;
     let reg = world.registry.lock();
-    for id in SubsysId::ALL {
+    for &id in SubsysId::ALL {
         let (hid, n) = reg
             .bound_to(id.bit())
             .map_or((0, 1), |e| (e.h.id(), e.nr_containers));

@@ -22,32 +22,58 @@ use core::any::Any;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+pub(crate) mod cpuset;
+#[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
 pub(crate) mod debug;
+#[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
+pub(crate) mod memset;
+#[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
+pub(crate) mod net_flow;
+#[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+pub(crate) mod placement;
+#[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
+#[path = "../samples/subsys_sample.rs"]
+pub(crate) mod sample;
 
-/// The subsystems this module knows, in registry (and bit) order.
+/// The subsystems this module can have, in registry (and bit) order. Each
+/// is built only if its Kconfig option is set; ids and bits are fixed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum SubsysId {
     /// CPU placement (`cpuset`).
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
     Cpuset = 0,
     /// Memory node placement (`memset`).
+    #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
     Memset = 1,
     /// Network flow (traffic class) id (`net_flow`).
+    #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
     NetFlow = 2,
     /// Counters for tests and debugging (`debug`).
+    #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
     Debug = 3,
+    /// The example subsystem of `samples/subsys_sample.rs` (`sample`).
+    #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
+    Sample = 4,
 }
 
-/// Number of subsystems.
-pub(crate) const NR_SUBSYS: usize = 4;
+/// Size of per-subsystem arrays: one more than the largest id.
+pub(crate) const NR_SUBSYS: usize = 5;
 
 impl SubsysId {
-    /// Every subsystem, in registry order.
-    pub(crate) const ALL: [SubsysId; NR_SUBSYS] = [
+    /// Every subsystem built into the module, in registry order.
+    pub(crate) const ALL: &'static [SubsysId] = &[
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
         SubsysId::Cpuset,
+        #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
         SubsysId::Memset,
+        #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
         SubsysId::NetFlow,
+        #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
         SubsysId::Debug,
+        #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
+        SubsysId::Sample,
     ];
 
     /// The subsystem's index in per-container arrays.
@@ -60,7 +86,7 @@ impl SubsysId {
         1 << (self as u32)
     }
 
-    /// The subsystem with bit index `index`, if any.
+    /// The subsystem with bit index `index`, if it is built.
     pub(crate) fn from_index(index: u32) -> Option<Self> {
         Self::ALL
             .iter()
@@ -71,26 +97,46 @@ impl SubsysId {
     /// The subsystem's operations.
     pub(crate) fn ops(self) -> &'static dyn SubsysOps {
         match self {
-            SubsysId::Cpuset => &Placeholder::<{ SubsysId::Cpuset as u8 }>,
-            SubsysId::Memset => &Placeholder::<{ SubsysId::Memset as u8 }>,
-            SubsysId::NetFlow => &Placeholder::<{ SubsysId::NetFlow as u8 }>,
+            #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+            SubsysId::Cpuset => &Adapter::<cpuset::Cpuset>::NEW,
+            #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
+            SubsysId::Memset => &Adapter::<memset::Memset>::NEW,
+            #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
+            SubsysId::NetFlow => &Adapter::<net_flow::NetFlow>::NEW,
+            #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
             SubsysId::Debug => &Adapter::<debug::Debug>::NEW,
+            #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
+            SubsysId::Sample => &Adapter::<sample::Sample>::NEW,
         }
     }
 
     /// The subsystem's name, as used in mount options and file prefixes.
     pub(crate) fn name(self) -> &'static str {
         match self {
+            #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
             SubsysId::Cpuset => "cpuset",
+            #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
             SubsysId::Memset => "memset",
+            #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
             SubsysId::NetFlow => "net_flow",
+            #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
             SubsysId::Debug => "debug",
+            #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
+            SubsysId::Sample => "sample",
         }
     }
 }
 
-/// Mask with every subsystem's bit set.
-pub(crate) const ALL_MASK: u32 = (1 << NR_SUBSYS) - 1;
+/// Mask with the bit of every subsystem built into the module.
+pub(crate) const ALL_MASK: u32 = {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < SubsysId::ALL.len() {
+        mask |= SubsysId::ALL[i].bit();
+        i += 1;
+    }
+    mask
+};
 
 /// Maps a subsystem name (a mount option) to its bit index.
 pub(crate) fn lookup(name: &[u8]) -> Option<u32> {
@@ -106,9 +152,9 @@ pub(crate) fn name_of(index: u32) -> Option<&'static str> {
 }
 
 /// What [`Subsys::create`] gets to build a new container's state.
-#[expect(
+#[allow(
     dead_code,
-    reason = "read by the cpuset and memset subsystems (issue 4)"
+    reason = "each subsystem reads the fields it needs; some builds have none that reads one"
 )]
 pub(crate) struct CreateCtx<'a, S> {
     /// The parent container's state; `None` for a hierarchy's root.
@@ -147,8 +193,9 @@ pub(crate) trait Subsys: Sync + 'static {
     /// Undoes `can_attach` when another subsystem vetoed the move.
     fn cancel_attach(_state: &Self::State, _task: &Task) {}
 
-    /// `task` has moved into the container with `state`.
-    fn attach(_state: &Self::State, _task: &Task) {}
+    /// `task` has moved into the container with `state` from the container
+    /// with `old` (same hierarchy). Registry mutex held; may sleep.
+    fn attach(_state: &Self::State, _old: &Self::State, _task: &Task) {}
 
     /// `child` was forked into the container with `state`. Atomic context.
     fn fork(_state: &Self::State, _child: &Task) {}
@@ -196,7 +243,7 @@ pub(crate) trait SubsysOps: Sync {
     /// See [`Subsys::cancel_attach`].
     fn cancel_attach(&self, css: &Css, task: &Task);
     /// See [`Subsys::attach`].
-    fn attach(&self, css: &Css, task: &Task);
+    fn attach(&self, css: &Css, old: &Css, task: &Task);
     /// See [`Subsys::fork`].
     fn fork(&self, css: &Css, child: &Task);
     /// See [`Subsys::exit`].
@@ -254,9 +301,9 @@ impl<S: Subsys> SubsysOps for Adapter<S> {
         }
     }
 
-    fn attach(&self, css: &Css, task: &Task) {
-        if let Some(s) = Self::state(css) {
-            S::attach(s, task)
+    fn attach(&self, css: &Css, old: &Css, task: &Task) {
+        if let (Some(s), Some(o)) = (Self::state(css), Self::state(old)) {
+            S::attach(s, o, task)
         }
     }
 
@@ -271,30 +318,4 @@ impl<S: Subsys> SubsysOps for Adapter<S> {
             S::exit(s, task)
         }
     }
-}
-
-/// A subsystem whose behaviour is not implemented yet: it can be bound to a
-/// hierarchy and keeps no state.
-struct Placeholder<const ID: u8>;
-
-impl<const ID: u8> SubsysOps for Placeholder<ID> {
-    fn files(&self) -> &'static [CfType] {
-        &[]
-    }
-    fn create(&self, _parent: Option<&Css>, _clone_children: bool) -> Result<Css> {
-        let id = SubsysId::from_index(u32::from(ID)).ok_or(EINVAL)?;
-        let state: Arc<dyn Any + Send + Sync> = Arc::new((), GFP_KERNEL)?;
-        Ok(Css { id, state })
-    }
-    fn populate(&self, _css: &Css) -> Result {
-        Ok(())
-    }
-    fn destroy(&self, _css: &Css) {}
-    fn can_attach(&self, _css: &Css, _task: &Task) -> Result {
-        Ok(())
-    }
-    fn cancel_attach(&self, _css: &Css, _task: &Task) {}
-    fn attach(&self, _css: &Css, _task: &Task) {}
-    fn fork(&self, _css: &Css, _child: &Task) {}
-    fn exit(&self, _css: &Css, _task: &Task) {}
 }

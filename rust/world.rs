@@ -10,7 +10,8 @@ use crate::ffi::task::{self, Task};
 use crate::ffi::wait::WaitQueue;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{Membership, Reservation, POOL_LOW, POOL_SIZE};
-use core::sync::atomic::Ordering;
+use crate::subsys::{SubsysId, NR_SUBSYS};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
@@ -50,14 +51,34 @@ pub(crate) struct World {
     /// What `poll` on `container.events` waits on.
     #[pin]
     pub(crate) events_wq: WaitQueue,
+    /// Re-applies CPU and node placement after CPU hotplug.
+    #[pin]
+    placement: Work<World, PLACEMENT_WORK>,
+    /// For each subsystem, 1 + the slot of the hierarchy it is bound to, or
+    /// 0 (written under `registry`, read by the setaffinity hook).
+    bound: [AtomicUsize; NR_SUBSYS],
 }
 
 /// Id of the events work item (the refill work is id 0).
 const EVENTS_WORK: u64 = 1;
+/// Id of the placement work item.
+const PLACEMENT_WORK: u64 = 2;
 
 impl_has_work! {
     impl HasWork<Self> for World { self.refill }
     impl HasWork<Self, EVENTS_WORK> for World { self.events }
+    impl HasWork<Self, PLACEMENT_WORK> for World { self.placement }
+}
+
+impl WorkItem<PLACEMENT_WORK> for World {
+    type Pointer = Arc<World>;
+
+    fn run(this: Arc<World>) {
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+        crate::subsys::placement::rebuild_all(&this);
+        #[cfg(not(CONFIG_TASK_CONTAINERS_CPUSET))]
+        drop(this);
+    }
 }
 
 impl WorkItem<EVENTS_WORK> for World {
@@ -87,6 +108,8 @@ impl World {
                 refill <- new_work!("container::refill"),
                 events <- new_work!("container::events"),
                 events_wq <- WaitQueue::new(),
+                placement <- new_work!("container::placement"),
+                bound: [const { AtomicUsize::new(0) }; NR_SUBSYS],
             }),
             GFP_KERNEL,
         )
@@ -110,6 +133,7 @@ impl World {
                     continue;
                 }
                 c.event_gen.fetch_add(1, Ordering::Relaxed);
+                c.events_inode.notify_modify();
                 if c.is_root()
                     || !node.notify_on_release
                     || c.populated()
@@ -131,14 +155,14 @@ impl World {
                     || c.path(&reg, &mut path).is_err()
                     || agents.push((agent, path), GFP_KERNEL).is_err()
                 {
-                    pr_warn!("container: no memory to run a release agent\n");
+                    pr_warn!("no memory to run a release agent\n");
                 }
             }
         }
         self.events_wq.wake_all();
         for (agent, path) in agents.iter() {
             if let Err(e) = crate::ffi::umh::run(agent, path) {
-                pr_warn!("container: release agent failed to start: {:?}\n", e);
+                pr_warn!("release agent failed to start: {:?}\n", e);
             }
         }
     }
@@ -175,9 +199,7 @@ impl World {
                 // Fail closed: a child we cannot account for never runs.
                 task::kill(child);
                 if first {
-                    pr_warn!(
-                        "container: no memory to track a forked task; killed it (reported once)\n"
-                    );
+                    pr_warn!("no memory to track a forked task; killed it (reported once)\n");
                 }
                 return;
             }
@@ -212,11 +234,44 @@ impl World {
         drop(slots);
     }
 
-    /// Waits until no refill work is queued or running (module exit, after
-    /// the fork hook is gone).
+    /// Waits until no work item is queued or running (module exit, after
+    /// the hooks that queue them are gone).
     pub(crate) fn flush(&self) {
         crate::ffi::work::flush(&self.refill);
         crate::ffi::work::flush(&self.events);
+        crate::ffi::work::flush(&self.placement);
+    }
+
+    /// CPUs came or went: re-applies placement from process context.
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+    pub(crate) fn placement_changed(this: ArcBorrow<'_, World>) {
+        let _ = workqueue::system().enqueue::<Arc<World>, PLACEMENT_WORK>(Arc::from(this));
+    }
+
+    /// Records that the subsystems of `mask` are bound to hierarchy `slot`
+    /// (`None`: unbound). Registry mutex held.
+    pub(crate) fn set_bound(&self, mask: u32, slot: Option<usize>) {
+        for &id in SubsysId::ALL {
+            if mask & id.bit() != 0 {
+                if let Some(b) = self.bound.get(id.index()) {
+                    b.store(slot.map_or(0, |s| s + 1), Ordering::Release);
+                }
+            }
+        }
+    }
+
+    /// The slot of the hierarchy `id` is bound to, if any.
+    #[cfg_attr(
+        not(any(
+            CONFIG_TASK_CONTAINERS_CPUSET,
+            CONFIG_TASK_CONTAINERS_MEMSET,
+            CONFIG_TASK_CONTAINERS_NET_FLOW
+        )),
+        expect(dead_code, reason = "used by cpuset, memset and net_flow")
+    )]
+    pub(crate) fn bound_slot(&self, id: SubsysId) -> Option<usize> {
+        let v = self.bound.get(id.index())?.load(Ordering::Acquire);
+        v.checked_sub(1)
     }
 }
 

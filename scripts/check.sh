@@ -6,6 +6,9 @@
 #     kernel with the freshly built module;
 #  3. splat check: any WARNING, BUG, lockdep, KASAN or kmemleak report in
 #     the guest kernel log fails the run (and the log is printed).
+# Between 1 and 2, the house rules (unsafe only in rust/ffi, SAFETY comments,
+# rustfmt, the kernel's clippy lints) and a build with every optional
+# subsystem off and the sample on (Kconfig options honoured out of tree).
 # Ends with "N passed, N failed, N skipped" and exits non-zero on failure.
 source "$(dirname "$0")/lib.sh"
 
@@ -35,16 +38,56 @@ if [ -n "$bad" ]; then
 else
 	echo "ok - unsafe appears only in rust/ffi"; passed=$((passed + 1))
 fi
-nosafety=$(cd "$ROOT" && awk 'FNR==1{p1="";p2="";p3=""} /unsafe *\{/ && !/SAFETY/ { if (p1 !~ /SAFETY/ && p2 !~ /SAFETY/ && p3 !~ /SAFETY/) print FILENAME":"FNR": "$0 } {p3=p2;p2=p1;p1=$0}' $(git ls-files 'rust/*.rs'))
+# A SAFETY comment block must end at most three lines above the unsafe
+# block (or share its line): "// SAFETY:" may run over many comment lines.
+nosafety=$(cd "$ROOT" && awk '
+	FNR == 1 { inblock = 0; safe = 0; end = -10 }
+	/^[[:space:]]*\/\// { if (!inblock) { inblock = 1; safe = 0 } if (/SAFETY/) safe = 1; if (safe) end = FNR; next }
+	{ inblock = 0 }
+	/unsafe *\{/ && !/SAFETY/ && FNR - end > 3 { print FILENAME":"FNR": "$0 }
+' $(git ls-files 'rust/*.rs'))
 if [ -n "$nosafety" ]; then
 	echo "not ok - unsafe blocks without a SAFETY comment:"; echo "$nosafety"; failed=$((failed + 1))
 else
 	echo "ok - every unsafe block has a SAFETY comment"; passed=$((passed + 1))
 fi
 
-# --- 2. guest tests --------------------------------------------------------
+if (cd "$ROOT" && rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs >/dev/null 2>&1); then
+	echo "ok - rustfmt clean"; passed=$((passed + 1))
+else
+	echo "not ok - rustfmt: run 'make fmt'"; failed=$((failed + 1))
+fi
+
 [ ${#kdir_arg[@]} -gt 0 ] || kdir_arg=(KDIR="$("$ROOT/scripts/kernel.sh")")
 kdir=${kdir_arg[0]#KDIR=}
+
+# lint_build NAME DIR VAR=value...: builds the module in DIR with the
+# kernel's clippy lints; any warning or error fails the check.
+lint_build() {
+	local name=$1 dir=$2 log
+	shift 2
+	log=$out/build-$name.log
+	if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$dir" CONFIG_TASK_CONTAINERS=m CLIPPY=1 "$@" \
+		modules > "$log" 2>&1 && ! grep -qE '^(warning|error)' "$log"; then
+		echo "ok - $name builds clean under CLIPPY=1"; passed=$((passed + 1))
+	else
+		echo "not ok - $name: warnings or errors under CLIPPY=1 (see $log)"
+		grep -E -A8 '^(warning|error)' "$log" | head -n 60
+		failed=$((failed + 1))
+	fi
+}
+say "building the module with the kernel's clippy lints"
+lint_build module "$ROOT"
+# The same sources with every optional subsystem off and the sample on,
+# loaded by the samples suite.
+variant=$out/variant
+mkdir -p "$variant"
+(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$variant"
+lint_build "variant (sample only)" "$variant" CONFIG_TASK_CONTAINERS_CPUSET=n \
+	CONFIG_TASK_CONTAINERS_MEMSET=n CONFIG_TASK_CONTAINERS_NET_FLOW=n \
+	CONFIG_TASK_CONTAINERS_DEBUG=n CONFIG_TASK_CONTAINERS_SAMPLE=y
+
+# --- 2. guest tests --------------------------------------------------------
 say "building guest tests"
 make -s -C "$ROOT/tests/selftests" KSRC="$kdir" >&2
 set +e

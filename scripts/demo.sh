@@ -25,10 +25,35 @@ wait "$job" 2>/dev/null || true
 step cat /tmp/containers/batch/tasks
 step rmdir /tmp/containers/batch
 step umount /tmp/containers
+
+# CPU and memory placement: a task confined to CPU 1 and node 1.
+step mkdir -p /tmp/cpuset
+step mount -t container -o cpuset,memset,noprefix none /tmp/cpuset
+step mkdir /tmp/cpuset/job
+sh_step "echo 1 > /tmp/cpuset/job/cpus; echo 1 > /tmp/cpuset/job/mems"
+sleep 1000 &
+job=$!
+sh_step "echo $job > /tmp/cpuset/job/tasks"
+sh_step "grep -E '^(Cpus|Mems)_allowed_list' /proc/$job/status"
+step cat /tmp/cpuset/cpu_enforcement
+# With the test kernel's patch the task cannot widen its own affinity.
+sh_step "taskset -p f $job || true; grep ^Cpus_allowed_list /proc/$job/status"
+kill "$job"
+wait "$job" 2>/dev/null || true
+step rmdir /tmp/cpuset/job
+step umount /tmp/cpuset
+
+# A traffic class for a container's packets.
+step mkdir -p /tmp/net
+step mount -t container -o net_flow none /tmp/net
+step mkdir /tmp/net/backup
+sh_step "echo 0x10010 > /tmp/net/backup/net_flow.classid; cat /tmp/net/backup/net_flow.classid"
+step rmdir /tmp/net/backup
+step umount /tmp/net
 step rmmod container
 if grep -q container /proc/filesystems; then
 	echo "container still registered after rmmod" >&2
 	exit 1
 fi
 echo
-echo "demo: containers created, tasks moved and inherited on fork, everything removed and the module unloaded"
+echo "demo: containers created, tasks moved and inherited on fork, a task confined to CPU 1 and node 1, a class id set, everything removed and the module unloaded"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the test kernel under QEMU (virtme-ng) with container.ko loaded and
-# run a command in it:  vm.sh [KDIR=dir] [--out DIR] [--noload] -- CMD...
+# run a command in it:  vm.sh [KDIR=dir] [--out DIR] [--noload] [--icount] -- CMD...
 #
 # The guest sees the host filesystem read-only (as virtme-ng does), with the
 # repository root as working directory and --out (default build/vm) writable.
@@ -12,17 +12,22 @@
 # PCI when the CPU model has 5-level paging, so '-cpu max' is used with
 # la57=off. virtme-ng finds its I/O ports through udev's /dev/virtio-ports
 # links, hence the udev package in deps.sh (without it the guest falls back
-# to the console and its exit status is lost).
+# to the console and its exit status is lost). --icount runs the guest with
+# QEMU's -icount: its clock advances by instructions executed, so timings
+# taken in the guest count instructions and do not depend on host load
+# (for benchmarks).
 source "$(dirname "$0")/lib.sh"
 
 kdir=
 out=$ROOT/build/vm
 load=1
+icount=
 while [ $# -gt 0 ]; do
 	case $1 in
 	KDIR=*) kdir=${1#KDIR=} ;;
 	--out) out=$2; shift ;;
 	--noload) load=0 ;;
+	--icount) icount="-icount shift=0 " ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -49,7 +54,7 @@ export PATH=$VENV/bin:$PATH
 run_vng() {
 	"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
 	--numa 1G,cpus=0-1 --numa 1G,cpus=2-3 \
-	--qemu-opts="-cpu max,la57=off -accel tcg,thread=single -smp 4,sockets=2,cores=2,threads=1 -device virtio-serial-pci,id=klog -chardev file,id=klogf,path=$out/console.log -device virtconsole,bus=klog.0,chardev=klogf" \
+	--qemu-opts="$icount-cpu max,la57=off -accel tcg,thread=single -smp 4,sockets=2,cores=2,threads=1 -device virtio-serial-pci,id=klog -chardev file,id=klogf,path=$out/console.log -device virtconsole,bus=klog.0,chardev=klogf" \
 	--rwdir="$out" --cwd "$ROOT" --user root \
 	--append "console=hvc0 ignore_loglevel oops=panic panic=-1" \
 	--exec "$cmd"

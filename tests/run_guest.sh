@@ -7,6 +7,8 @@ out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/selftests
 export CONTAINER_KO=$root/container.ko
+# Built by scripts/check.sh with only the sample subsystem (samples suite).
+export CONTAINER_VARIANT_KO=$out/variant/container.ko
 
 rc=0
 while read -r suite prog; do

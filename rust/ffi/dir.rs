@@ -137,10 +137,15 @@ unsafe fn create_file(
         }
     };
     // SAFETY: `inode` is new; `dentry` is new and negative. The reference
-    // from `d_alloc_name` becomes the pin, dropped at rmdir or umount.
+    // from `d_alloc_name` becomes the pin, dropped at rmdir or umount. The
+    // events inode is recorded for `c`, and `evict_inode` forgets it.
     unsafe {
         (*inode).__bindgen_anon_3.i_fop = &CONTROL_FILE_OPS.0;
         (*inode).i_private = KBox::into_raw(node).cast();
+        if cft.poll {
+            // `evict_inode` clears it.
+            c.events_inode.set(inode);
+        }
         bindings::d_add(dentry, inode);
     }
     Ok(())
@@ -221,7 +226,7 @@ unsafe extern "C" fn mkdir(
         };
         // As the 2007 patch, a half-populated directory is tolerated.
         if let Err(e) = res.and_then(|()| c.populate()) {
-            pr_warn!("container: populating a new container failed: {:?}\n", e);
+            pr_warn!("populating a new container failed: {:?}\n", e);
         }
         Ok(0)
     })
@@ -352,6 +357,8 @@ pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
         drop(unsafe { Arc::<Container>::from_foreign(private) });
     } else {
         // SAFETY: Other inodes are control files owning a `KBox<FileNode>`.
-        drop(unsafe { KBox::from_raw(private.cast::<FileNode>()) });
+        let node = unsafe { KBox::from_raw(private.cast::<FileNode>()) };
+        node.forget_inode(inode);
+        drop(node);
     }
 }

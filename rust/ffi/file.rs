@@ -46,6 +46,14 @@ impl FileNode {
     pub(crate) fn new(container: Arc<Container>, cft: &'static CfType) -> Self {
         Self { container, cft }
     }
+
+    /// The file's `inode` is being evicted: the container must not point
+    /// to it any more.
+    pub(crate) fn forget_inode(&self, inode: *mut bindings::inode) {
+        if self.cft.poll {
+            self.container.events_inode.clear(inode);
+        }
+    }
 }
 
 /// Per-open state, owned by `file->private_data`.
@@ -79,6 +87,9 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
             },
             GFP_KERNEL,
         )?;
+        // SAFETY: `node` is valid (see above).
+        let c = unsafe { &(*node).container };
+        c.open_files.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `file` is new and ours to set up.
         unsafe { (*file).private_data = KBox::into_raw(of).cast() };
         Ok(0)
@@ -226,6 +237,10 @@ unsafe extern "C" fn poll(
 /// Called by the VFS once, with a file opened by [`open`].
 unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: `private_data` came from `KBox::into_raw` in `open`.
-    drop(unsafe { KBox::from_raw((*file).private_data.cast::<OpenFile>()) });
+    let of = unsafe { KBox::from_raw((*file).private_data.cast::<OpenFile>()) };
+    // SAFETY: The open file pinned the inode, so its node, until now.
+    let c = unsafe { &(*of.node).container };
+    c.open_files.fetch_sub(1, Ordering::Relaxed);
+    drop(of);
     0
 }

@@ -184,6 +184,17 @@ pub(crate) fn is_kthread(task: &Task) -> bool {
     flags(task) & bindings::PF_KTHREAD != 0
 }
 
+/// Whether `task` is a user worker: an io_uring or vhost thread
+/// (`PF_USER_WORKER`), which runs in the kernel and never returns to user
+/// space.
+#[cfg_attr(
+    not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+    expect(dead_code, reason = "used by cpuset and memset")
+)]
+pub(crate) fn is_user_worker(task: &Task) -> bool {
+    flags(task) & bindings::PF_USER_WORKER != 0
+}
+
 /// Whether `task`'s affinity may not be changed (`PF_NO_SETAFFINITY`).
 pub(crate) fn no_setaffinity(task: &Task) -> bool {
     flags(task) & bindings::PF_NO_SETAFFINITY != 0

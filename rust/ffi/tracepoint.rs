@@ -64,7 +64,7 @@ impl Probe {
         // SAFETY: `name` is a valid C string.
         let tp = unsafe { bindings::container_helper_find_tracepoint(name.as_char_ptr()) };
         if tp.is_null() {
-            pr_err!("container: tracepoint {} not found\n", name);
+            pr_err!("tracepoint {} not found\n", name);
             return Err(ENOENT);
         }
         // SAFETY: `tp` is a kernel tracepoint; `func` has its probe

@@ -256,7 +256,7 @@ pub(crate) fn format_list(mask: &[u64], nbits: usize, w: &mut impl fmt::Write) -
 }
 
 /// Returns word `i` of `mask`, or zero past its end.
-fn word(mask: &[u64], i: usize) -> u64 {
+pub(crate) fn word(mask: &[u64], i: usize) -> u64 {
     mask.get(i).copied().unwrap_or(0)
 }
 

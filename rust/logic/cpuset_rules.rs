@@ -111,3 +111,42 @@ pub(crate) fn validate_attach(effective: &[u64]) -> Result<(), LogicError> {
     }
     Ok(())
 }
+
+/// What [`confine`] did to a mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Confined {
+    /// The mask was narrowed to its CPUs inside the container (possibly to itself).
+    Narrowed,
+    /// The mask shared no usable CPU with the container and was replaced by the container's CPUs:
+    /// the two confinements conflict, and the container wins.
+    Replaced,
+    /// Neither the mask nor the container has a usable CPU; the mask is left as it was.
+    Unchanged,
+}
+
+/// Confines `mask`, which another mechanism allows a task (its cgroup cpuset, or what it asked
+/// for), to the container's CPUs `container`, with `usable` the CPUs a task can run on now.
+///
+/// Two confinements of the same task intersect. If the intersection has no usable CPU the
+/// container wins and `mask` becomes `container`, so a task never runs outside its container; if
+/// the container has no usable CPU either, `mask` is left alone rather than made useless. The
+/// result is never an empty mask unless `mask` was one.
+pub(crate) fn confine(mask: &mut [u64], container: &[u64], usable: &[u64]) -> Confined {
+    let both_usable = mask
+        .iter()
+        .enumerate()
+        .any(|(i, &w)| w & cpulist::word(container, i) & cpulist::word(usable, i) != 0);
+    if both_usable {
+        for (i, w) in mask.iter_mut().enumerate() {
+            *w &= cpulist::word(container, i);
+        }
+        return Confined::Narrowed;
+    }
+    if !cpulist::intersects(container, usable) {
+        return Confined::Unchanged;
+    }
+    for (i, w) in mask.iter_mut().enumerate() {
+        *w = cpulist::word(container, i);
+    }
+    Confined::Replaced
+}

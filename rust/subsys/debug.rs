@@ -3,8 +3,13 @@
 //! The `debug` subsystem: per-container counters for tests and debugging,
 //! like the 2007 patch's `container_debug`.
 //!
-//! Files: `debug.taskcount`, the number of tasks directly in the container
-//! (what the `tasks` file should list).
+//! Files:
+//! - `debug.taskcount`: the number of tasks directly in the container (what
+//!   the `tasks` file should list);
+//! - `debug.refcount`: what holds the container, one `name count` per line:
+//!   its tasks, its child containers and its open control files (the 2007
+//!   patch's `container_refcount`, broken down, since a kernel `Arc` does
+//!   not expose its count).
 
 use crate::cftype::{Buf, CfType};
 use crate::container::Container;
@@ -20,7 +25,10 @@ pub(crate) struct Debug;
 impl Subsys for Debug {
     type State = ();
     const ID: SubsysId = SubsysId::Debug;
-    const FILES: &'static [CfType] = &[CfType::ro(c_str!("taskcount"), taskcount_read)];
+    const FILES: &'static [CfType] = &[
+        CfType::ro(c_str!("taskcount"), taskcount_read),
+        CfType::ro(c_str!("refcount"), refcount_read),
+    ];
 
     fn create(_ctx: &CreateCtx<'_, ()>) -> Result<()> {
         Ok(())
@@ -35,4 +43,24 @@ fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
         c.nr_tasks.load(Ordering::Relaxed) as usize
     };
     out.fmt(format_args!("{n}\n"))
+}
+
+/// `debug.refcount`.
+fn refcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let children = {
+        let world = c.hierarchy().world().clone();
+        let reg = world.registry.lock();
+        reg.nodes
+            .get(&c.id())
+            .ok_or(ENODEV)?
+            .children
+            .iter()
+            .count()
+    };
+    out.fmt(format_args!(
+        "tasks {}\nchildren {}\nopen_files {}\n",
+        c.nr_tasks.load(Ordering::Relaxed),
+        children,
+        c.open_files.load(Ordering::Relaxed)
+    ))
 }

@@ -40,7 +40,8 @@ TEST_F(d, mkdir_populates_files)
 {
 	static const char *const files[] = {
 		"tasks", "container.procs", "notify_on_release",
-		"container.clone_children", "debug.taskcount",
+		"container.clone_children", "container.events", "debug.taskcount",
+		"debug.refcount",
 	};
 	unsigned int i;
 

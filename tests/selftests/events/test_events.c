@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/inotify.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +108,46 @@ TEST_F(e, poll_wakes_on_change)
 	EXPECT_EQ(0, poll(&pfd, 1, 100));
 	ct_reap(child);
 	EXPECT_EQ(1, poll(&pfd, 1, 20000));
+	close(fd);
+}
+
+/* Waits up to MS for an IN_MODIFY event on inotify descriptor FD. */
+static bool inotify_modified(int fd, int ms)
+{
+	char buf[sizeof(struct inotify_event) + 256];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	return n >= (ssize_t)sizeof(struct inotify_event) &&
+	       (((struct inotify_event *)buf)->mask & IN_MODIFY);
+}
+
+TEST_F(e, inotify_sees_populated_change)
+{
+	pid_t child;
+	int fd;
+
+	ASSERT_EQ(0, ct_mkdir(P("a")));
+	ASSERT_EQ(0, ct_mkdir(P("a/b")));
+	fd = inotify_init1(IN_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, inotify_add_watch(fd, P("a/container.events"), IN_MODIFY));
+	EXPECT_FALSE(inotify_modified(fd, 100));
+	/* A task enters a descendant: populated 0 -> 1. */
+	child = ct_spawn_sleeper();
+	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
+	EXPECT_TRUE(inotify_modified(fd, 20000));
+	/* It exits: 1 -> 0. */
+	ct_reap(child);
+	EXPECT_TRUE(inotify_modified(fd, 20000));
+	EXPECT_TRUE(wait_for(P("a/container.events"), "populated 0\n"));
+	/* Removing the watched container ends the watch (IN_IGNORED), no
+	 * event of ours on a freed inode. */
+	ASSERT_EQ(0, ct_rmdir(P("a/b")));
+	ASSERT_EQ(0, ct_rmdir(P("a")));
 	close(fd);
 }
 

@@ -202,6 +202,52 @@ long ct_read_long(const char *path)
 	return n < 0 ? n : strtol(buf, NULL, 10);
 }
 
+bool ct_reads(const char *path, const char *want)
+{
+	char buf[256], exp[256];
+
+	if (ct_read(path, buf, sizeof(buf)) < 0)
+		return false;
+	snprintf(exp, sizeof(exp), "%s\n", want);
+	return !strcmp(buf, exp);
+}
+
+bool ct_eventually_reads(const char *path, const char *want)
+{
+	for (int i = 0; i < 50; i++) {
+		if (ct_reads(path, want))
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+int ct_status_field(pid_t pid, const char *key, char *buf, size_t size)
+{
+	char path[64], line[512];
+	size_t klen = strlen(key);
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			char *v = line + klen + 1;
+
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = 0;
+			snprintf(buf, size, "%s", v);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 pid_t ct_spawn_sleeper(void)
 {
 	pid_t pid = fork();

@@ -57,6 +57,14 @@ int ct_write_id(const char *path, int id);
 /* Reads a decimal number from PATH; -errno on error. */
 long ct_read_long(const char *path);
 
+/* True if PATH reads exactly WANT followed by a newline. */
+bool ct_reads(const char *path, const char *want);
+/* Waits up to 5 s for PATH to read WANT (ct_reads). */
+bool ct_eventually_reads(const char *path, const char *want);
+/* The value of KEY in /proc/PID/status, without the tab, into BUF; 0 or
+ * -errno (-ENOENT: no such key). */
+int ct_status_field(pid_t pid, const char *key, char *buf, size_t size);
+
 /* Forks a child that sleeps until killed; its pid, or -1. */
 pid_t ct_spawn_sleeper(void);
 /* SIGKILLs and reaps PID. */

@@ -5,6 +5,7 @@
  * hierarchies, cleanup on exit, and a fork storm racing with moves.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,6 +78,25 @@ TEST_F(t, exit_leaves_container)
 	EXPECT_EQ(0, ct_count_lines(P("a/tasks")));
 	EXPECT_EQ(0, ct_read_long(P("a/debug.taskcount")));
 	EXPECT_EQ(0, ct_rmdir(P("a")));
+}
+
+TEST_F(t, debug_refcount)
+{
+	pid_t child = ct_spawn_sleeper();
+	int fd;
+
+	ASSERT_LT(0, child);
+	/* Reading the file opens it: one open file. */
+	EXPECT_TRUE(ct_reads(P("a/debug.refcount"), "tasks 0\nchildren 0\nopen_files 1"));
+	ASSERT_EQ(0, ct_write_id(P("a/tasks"), child));
+	ASSERT_EQ(0, ct_mkdir(P("a/c")));
+	fd = open(P("a/tasks"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(ct_reads(P("a/debug.refcount"), "tasks 1\nchildren 1\nopen_files 2"));
+	close(fd);
+	ct_reap(child);
+	EXPECT_EQ(0, ct_rmdir(P("a/c")));
+	EXPECT_TRUE(ct_reads(P("a/debug.refcount"), "tasks 0\nchildren 0\nopen_files 1"));
 }
 
 TEST_F(t, write_errors)

@@ -298,3 +298,68 @@ fn attach_needs_a_non_empty_effective_mask() {
     assert_eq!(validate_attach(&[0, 0]), Err(NoSpace));
     assert_eq!(validate_attach(&[0, 1]), Ok(()));
 }
+
+mod confine {
+    use crate::logic::cpuset_rules::{confine, Confined};
+
+    /// Runs `confine` on one-word masks: (result, what it did).
+    fn run(mask: u64, container: u64, usable: u64) -> (u64, Confined) {
+        let mut m = [mask];
+        let how = confine(&mut m, &[container], &[usable]);
+        (m[0], how)
+    }
+
+    #[test]
+    fn overlapping_masks_intersect() {
+        // cgroup cpuset 0-1, container 1-2, all online: CPU 1.
+        assert_eq!(run(0b0011, 0b0110, 0b1111), (0b0010, Confined::Narrowed));
+        // A mask inside the container is unchanged.
+        assert_eq!(run(0b0010, 0b0110, 0b1111), (0b0010, Confined::Narrowed));
+    }
+
+    #[test]
+    fn disjoint_masks_give_the_container() {
+        assert_eq!(run(0b0011, 0b1100, 0b1111), (0b1100, Confined::Replaced));
+    }
+
+    #[test]
+    fn overlap_only_on_offline_cpus_counts_as_disjoint() {
+        // They share CPU 2, which is offline: the container's CPUs apply.
+        assert_eq!(run(0b0101, 0b1100, 0b1011), (0b1100, Confined::Replaced));
+    }
+
+    #[test]
+    fn a_container_with_no_usable_cpu_changes_nothing() {
+        assert_eq!(run(0b0011, 0b1000, 0b0111), (0b0011, Confined::Unchanged));
+        assert_eq!(run(0b0011, 0, 0b1111), (0b0011, Confined::Unchanged));
+    }
+
+    #[test]
+    fn masks_of_different_lengths() {
+        // The container's second word is missing: it is empty there.
+        let mut m = [0b1, 0b1];
+        assert_eq!(confine(&mut m, &[0b1], &[0b1, 0b1]), Confined::Narrowed);
+        assert_eq!(m, [0b1, 0]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn result_is_in_the_container_or_untouched(mask: u64, container: u64, usable: u64) {
+            let (out, how) = run(mask, container, usable);
+            match how {
+                Confined::Narrowed => {
+                    proptest::prop_assert_eq!(out, mask & container);
+                    proptest::prop_assert!(out & usable != 0);
+                }
+                Confined::Replaced => {
+                    proptest::prop_assert_eq!(out, container);
+                    proptest::prop_assert_eq!(mask & container & usable, 0);
+                }
+                Confined::Unchanged => {
+                    proptest::prop_assert_eq!(out, mask);
+                    proptest::prop_assert_eq!(container & usable, 0);
+                }
+            }
+        }
+    }
+}

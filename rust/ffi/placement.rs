@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CPU and memory-node placement of tasks, for the cpuset and memset
+//! subsystems.
+//!
+//! Masks cross this boundary as `u64` words (bit `n` of word `n / 64` is CPU
+//! or node `n`), covering the first [`MAX_BITS`] CPUs or nodes.
+//!
+//! Four kernel facilities are optional. They come from
+//! `scripts/patches/0001` and are looked up by name with `symbol_get()` at
+//! load time, so the module loads on an unpatched kernel and reports what is
+//! missing ([`Features`]):
+//! - `sched_cpus_restrict_register()`: lets the module confine the masks
+//!   `sched_setaffinity()` and the cgroup cpuset compute for a task to the
+//!   task's container;
+//! - `cpuset_cpus_allowed()`: the task's cgroup cpuset, which the module
+//!   intersects with the container when it sets a task's affinity;
+//! - `cpusets_pre_enable_key`, `cpusets_enabled_key`: while the module holds
+//!   them, the page allocator honours `task->mems_allowed`;
+//! - `mpol_rebind_task()`: rebinds a task's mempolicy to its new nodes.
+//!
+//! It also queues the fork fix-up: task work that re-applies a new task's
+//! placement before it first returns to user space, when it inherited a
+//! mask its container no longer allows (see [`queue_fixup`]).
+//!
+//! C headers: [`include/linux/cpumask.h`](srctree/include/linux/cpumask.h),
+//! [`include/linux/cpuset.h`](srctree/include/linux/cpuset.h),
+//! [`include/linux/task_work.h`](srctree/include/linux/task_work.h)
+
+// With only one of cpuset and memset built, the other's half is unused.
+#![cfg_attr(
+    not(all(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+    expect(dead_code)
+)]
+
+use super::bindings;
+use super::task::{self, Task};
+use crate::world::World;
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use kernel::c_str;
+use kernel::error::to_result;
+use kernel::ffi::{c_int, c_uint};
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::sync::Arc;
+use kernel::types::ForeignOwnable;
+
+/// Words in a [`Bits`] mask.
+pub(crate) const MAX_WORDS: usize = 16;
+/// CPUs or nodes a mask covers.
+pub(crate) const MAX_BITS: usize = MAX_WORDS * 64;
+/// A CPU or node mask.
+pub(crate) type Bits = [u64; MAX_WORDS];
+
+/// `nr_cpu_ids`, capped at [`MAX_BITS`].
+pub(crate) fn nr_cpus() -> usize {
+    // SAFETY: Reads a variable set at boot.
+    let n = unsafe { bindings::container_helper_nr_cpu_ids() };
+    (n as usize).min(MAX_BITS)
+}
+
+/// `nr_node_ids`, capped at [`MAX_BITS`].
+pub(crate) fn nr_nodes() -> usize {
+    // SAFETY: Reads a variable set at boot.
+    let n = unsafe { bindings::container_helper_nr_node_ids() };
+    (n as usize).min(MAX_BITS)
+}
+
+/// CPUs being taken offline: set by the hotplug teardown callback (which
+/// runs while the CPU is still in `cpu_online_mask`), cleared when it is
+/// back online.
+static GOING_DOWN: [AtomicU64; MAX_WORDS] = [const { AtomicU64::new(0) }; MAX_WORDS];
+
+/// The online CPUs, less those being taken offline.
+pub(crate) fn online_cpus() -> Bits {
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `out` has room for `MAX_BITS` bits.
+    unsafe { bindings::container_helper_online_cpus(out.as_mut_ptr(), MAX_BITS as c_uint) };
+    for (w, g) in out.iter_mut().zip(GOING_DOWN.iter()) {
+        *w &= !g.load(Ordering::Relaxed);
+    }
+    out
+}
+
+/// The nodes with memory (`node_states[N_MEMORY]`).
+pub(crate) fn memory_nodes() -> Bits {
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `out` has room for `MAX_BITS` bits.
+    unsafe { bindings::container_helper_memory_nodes(out.as_mut_ptr(), MAX_BITS as c_uint) };
+    out
+}
+
+/// Sets `task`'s CPU affinity (`set_cpus_allowed_ptr()`; may sleep). The
+/// kernel keeps it within the CPUs the task itself asked for with
+/// `sched_setaffinity()`, if it did.
+pub(crate) fn set_cpus_allowed(task: &Task, mask: &Bits) -> Result {
+    // SAFETY: `task` is valid; `mask` holds `MAX_BITS` bits.
+    let ret = unsafe {
+        bindings::container_helper_set_cpus_allowed(
+            task::as_raw(task),
+            mask.as_ptr(),
+            MAX_BITS as c_uint,
+        )
+    };
+    kernel::error::to_result(ret)
+}
+
+/// The CPUs `task` may run on now (`p->cpus_ptr`).
+pub(crate) fn task_cpus(task: &Task) -> Bits {
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `task` is valid; `out` has room for `MAX_BITS` bits.
+    unsafe {
+        bindings::container_helper_task_cpus(
+            task::as_raw(task),
+            out.as_mut_ptr(),
+            MAX_BITS as c_uint,
+        )
+    };
+    out
+}
+
+/// The memory nodes `task` may allocate from now (`p->mems_allowed`, read
+/// racily: callers only compare it).
+pub(crate) fn task_mems(task: &Task) -> Bits {
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `task` is valid; `out` has room for `MAX_BITS` bits.
+    unsafe {
+        bindings::container_helper_task_mems(
+            task::as_raw(task),
+            out.as_mut_ptr(),
+            MAX_BITS as c_uint,
+        )
+    };
+    out
+}
+
+/// The CPUs `task`'s cgroup cpuset allows (`cpuset_cpus_allowed()`), if the
+/// kernel exports it. Process context; may sleep.
+pub(crate) fn cgroup_cpus(task: &Task) -> Option<Bits> {
+    let f = CPUSET_CPUS.load(Ordering::Acquire);
+    if f.is_null() {
+        return None;
+    }
+    // SAFETY: `CPUSET_CPUS` is null or `cpuset_cpus_allowed` (a vmlinux
+    // symbol, never unloaded), whose prototype is `container_cpuset_cpus_t`.
+    let f = unsafe { core::mem::transmute::<*mut c_void, bindings::container_cpuset_cpus_t>(f) };
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `task` is valid; `out` has room for `MAX_BITS` bits; `f` is
+    // the kernel function; the scratch masks exist while `Placement` does.
+    unsafe {
+        bindings::container_helper_cpuset_cpus(
+            task::as_raw(task),
+            out.as_mut_ptr(),
+            MAX_BITS as c_uint,
+            f,
+        )
+    };
+    Some(out)
+}
+
+/// Whether the kernel's cgroup cpusets are in use besides this module
+/// (some cgroup has its own cpuset), as far as the module can tell: only
+/// while it holds the cpuset static keys, whose count is one per cgroup
+/// cpuset plus the module's own reference.
+pub(crate) fn cgroup_cpusets_in_use() -> bool {
+    let enabled = ENABLED_KEY.load(Ordering::Acquire);
+    if enabled.is_null() {
+        return false;
+    }
+    // SAFETY: `ENABLED_KEY` is non-null only while `Placement` holds a
+    // reference on that `struct static_key_false` (a vmlinux symbol).
+    unsafe { bindings::container_helper_static_key_count(enabled) > 1 }
+}
+
+/// Sets `task`'s allowed memory nodes, as `cpuset_change_task_nodemask()`
+/// does (task lock, `mems_allowed_seq`), rebinding its mempolicy when the
+/// kernel exports `mpol_rebind_task()`.
+pub(crate) fn set_mems_allowed(task: &Task, mask: &Bits) {
+    type Rebind = bindings::container_mpol_rebind_t;
+    let rebind = REBIND.load(Ordering::Acquire);
+    // `REBIND` is null or `mpol_rebind_task` (a vmlinux symbol, never
+    // unloaded), whose prototype matches `container_mpol_rebind_t` (a
+    // `const nodemask_t *` passed as `const void *`).
+    // SAFETY: See above; a null pointer becomes `None`.
+    let rebind = unsafe { core::mem::transmute::<*mut c_void, Rebind>(rebind) };
+    // SAFETY: `task` is valid; `mask` holds `MAX_BITS` bits.
+    unsafe {
+        bindings::container_helper_set_mems_allowed(
+            task::as_raw(task),
+            mask.as_ptr(),
+            MAX_BITS as c_uint,
+            rebind,
+        )
+    };
+}
+
+/// The optional kernel facilities found at load time.
+#[derive(Clone, Copy)]
+pub(crate) struct Features {
+    /// `sched_setaffinity()` and the cgroup cpuset are confined to the
+    /// container's CPUs.
+    pub(crate) setaffinity_clamp: bool,
+    /// The module intersects a task's container with its cgroup cpuset.
+    pub(crate) cgroup_intersect: bool,
+    /// The page allocator honours `mems_allowed` (cpuset static keys held).
+    pub(crate) page_allocator: bool,
+    /// Mempolicies are rebound when a task's nodes change.
+    pub(crate) mpol_rebind: bool,
+}
+
+/// What [`Placement::new`] found.
+static CLAMP: AtomicBool = AtomicBool::new(false);
+/// See [`CLAMP`].
+static KEYS: AtomicBool = AtomicBool::new(false);
+/// `mpol_rebind_task`, or null.
+static REBIND: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// `cpuset_cpus_allowed`, or null.
+static CPUSET_CPUS: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// `cpusets_enabled_key` while the module holds it, or null.
+static ENABLED_KEY: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// Fork fix-ups queued and not finished (see [`queue_fixup`]).
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+/// The world the restrict and hotplug callbacks report to (an
+/// `Arc<World>` in foreign form), or null.
+static WORLD: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The optional facilities in use.
+pub(crate) fn features() -> Features {
+    Features {
+        setaffinity_clamp: CLAMP.load(Ordering::Relaxed),
+        cgroup_intersect: !CPUSET_CPUS.load(Ordering::Relaxed).is_null(),
+        page_allocator: KEYS.load(Ordering::Relaxed),
+        mpol_rebind: !REBIND.load(Ordering::Relaxed).is_null(),
+    }
+}
+
+/// Prototype of `sched_cpus_restrict_register()` / `_unregister()`.
+type RestrictFn = unsafe extern "C" fn(*mut bindings::task_struct, *mut bindings::cpumask);
+/// See [`RestrictFn`].
+type RegisterFn = unsafe extern "C" fn(RestrictFn) -> c_int;
+/// See [`RestrictFn`].
+type UnregisterFn = unsafe extern "C" fn(RestrictFn);
+
+/// Called by `__sched_setaffinity()`, `cpuset_attach_task()` and
+/// `cpuset_update_tasks_cpumask()` under `rcu_read_lock()` with the mask
+/// the kernel computed for `p`; confines it to `p`'s container.
+///
+/// # Safety
+///
+/// `p` is a valid task and `mask` a valid, writable cpumask (the patched
+/// kernel's contract).
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+unsafe extern "C" fn restrict_cpus(p: *mut bindings::task_struct, mask: *mut bindings::cpumask) {
+    let data = WORLD.load(Ordering::Acquire);
+    if data.is_null() {
+        return;
+    }
+    // SAFETY: `WORLD` holds an `Arc<World>` until the hook is unregistered
+    // (which waits for RCU readers like this one); `p` is valid.
+    let (world, p) = unsafe { (Arc::<World>::borrow(data), task::from_raw(p)) };
+    let mut bits: Bits = [0; MAX_WORDS];
+    // SAFETY: `mask` is valid; `bits` has room for `MAX_BITS` bits.
+    unsafe { bindings::container_helper_cpumask_get(mask, bits.as_mut_ptr(), MAX_BITS as c_uint) };
+    if crate::subsys::cpuset::restrict(&world, p, &mut bits) {
+        // SAFETY: `mask` is valid and writable; `bits` holds `MAX_BITS`
+        // bits.
+        unsafe { bindings::container_helper_cpumask_set(mask, bits.as_ptr(), MAX_BITS as c_uint) };
+    }
+}
+
+/// The task work of a fork fix-up; the first field, so that the
+/// `callback_head` the kernel hands back is the allocation.
+#[repr(C)]
+struct Fixup {
+    /// Linked into the task's work list by `task_work_add()`.
+    head: bindings::callback_head,
+}
+
+/// Queues, on a new task that has not run yet, work that re-applies its
+/// container placement before it first returns to user space (or as it
+/// exits). For the fork hooks: atomic context.
+///
+/// Fails with `ENOMEM` when the work cannot be allocated; the caller must
+/// then not let the task run.
+pub(crate) fn queue_fixup(task: &Task) -> Result {
+    let fixup = KBox::new(
+        Fixup {
+            // SAFETY: All-zero is a valid `callback_head`; `init_task_work`
+            // sets it.
+            head: unsafe { super::zeroed() },
+        },
+        GFP_ATOMIC,
+    )?;
+    let raw = KBox::into_raw(fixup);
+    PENDING.fetch_add(1, Ordering::AcqRel);
+    // SAFETY: `task` is valid; `raw` is a live allocation whose ownership
+    // passes to the task work until `run_fixup`, which has the callback
+    // prototype; `head` is its first field.
+    let ret = unsafe {
+        bindings::container_helper_task_work_add(
+            task::as_raw(task),
+            core::ptr::addr_of_mut!((*raw).head),
+            Some(run_fixup),
+        )
+    };
+    if ret != 0 {
+        // SAFETY: Not queued: the allocation is still ours.
+        drop(unsafe { KBox::from_raw(raw) });
+        PENDING.fetch_sub(1, Ordering::AcqRel);
+        return Err(Error::from_errno(ret));
+    }
+    Ok(())
+}
+
+/// Runs a fork fix-up in the new task's context (process context, may
+/// sleep, no locks held).
+///
+/// # Safety
+///
+/// `head` is the `head` of a `Fixup` queued by [`queue_fixup`].
+unsafe extern "C" fn run_fixup(head: *mut bindings::callback_head) {
+    // SAFETY: `head` is the first field of a `#[repr(C)]` `Fixup` allocated
+    // by `queue_fixup`, which gave up ownership to the task work.
+    drop(unsafe { KBox::from_raw(head.cast::<Fixup>()) });
+    let data = WORLD.load(Ordering::Acquire);
+    if !data.is_null() {
+        // SAFETY: `WORLD` holds an `Arc<World>` until `Placement` is
+        // dropped, which first waits for `PENDING` to drop to zero.
+        let world = unsafe { Arc::<World>::borrow(data) };
+        crate::subsys::placement::fixup_current(&world);
+    }
+    PENDING.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// Waits until every queued fork fix-up has run and returned (module
+/// unload, after the fork hook is gone).
+fn wait_for_fixups() {
+    let mut waited = 0u32;
+    while PENDING.load(Ordering::Acquire) != 0 {
+        // SAFETY: Process context (module unload).
+        unsafe { bindings::container_helper_msleep(10) };
+        waited += 1;
+        if waited == 1000 {
+            pr_info!("waiting for new tasks to run their placement fix-up\n");
+        }
+    }
+    // `run_fixup` decrements `PENDING` before it returns: make sure no task
+    // is still executing its last instructions (module text).
+    // SAFETY: Process context.
+    unsafe { bindings::container_helper_synchronize_rcu_tasks() };
+}
+
+/// Marks `cpu` in or out of [`GOING_DOWN`] and tells the world.
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+fn hotplug(cpu: c_uint, down: bool) -> c_int {
+    let cpu = cpu as usize;
+    if let Some(w) = GOING_DOWN.get(cpu / 64) {
+        let bit = 1u64 << (cpu % 64);
+        if down {
+            w.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            w.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+    let data = WORLD.load(Ordering::Acquire);
+    if !data.is_null() {
+        // SAFETY: `WORLD` holds an `Arc<World>` until the hotplug state is
+        // removed, which waits for running callbacks.
+        let world = unsafe { Arc::<World>::borrow(data) };
+        World::placement_changed(world);
+    }
+    0
+}
+
+/// CPU hotplug startup callback (process context, may sleep).
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+extern "C" fn cpu_online(cpu: c_uint) -> c_int {
+    hotplug(cpu, false)
+}
+
+/// CPU hotplug teardown callback (process context, may sleep).
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+extern "C" fn cpu_offline(cpu: c_uint) -> c_int {
+    hotplug(cpu, true)
+}
+
+/// Looks up a GPL symbol by name; null if the kernel lacks it. The symbols
+/// used here are vmlinux's, on which `symbol_get()` takes no reference, so
+/// there is nothing to put back (and `symbol_put()` of a missing symbol
+/// would BUG).
+fn symbol_get(name: &CStr) -> *mut c_void {
+    // SAFETY: `name` is a valid C string.
+    unsafe { bindings::container_helper_symbol_get(name.as_char_ptr()) }
+}
+
+/// The placement hooks, registered for the life of the value.
+///
+/// # Invariants
+///
+/// `WORLD` holds an `Arc<World>` reference from [`Placement::new`] until
+/// [`Drop`], which first unregisters everything that can call back.
+pub(crate) struct Placement {
+    /// `sched_cpus_restrict_unregister`, when the hook is registered.
+    unregister: Option<UnregisterFn>,
+    /// The cpuset static keys, when held (pre-enable key first).
+    keys: Option<(*mut c_void, *mut c_void)>,
+    /// The dynamic CPU hotplug state, when registered.
+    cpuhp: Option<c_int>,
+}
+
+// SAFETY: The pointers are kernel symbols, usable from any thread.
+unsafe impl Send for Placement {}
+// SAFETY: `Placement` has no methods taking `&self`.
+unsafe impl Sync for Placement {}
+
+impl Placement {
+    /// Registers the hotplug callbacks and whatever optional hooks the
+    /// kernel has for the subsystems built in, and says once in the kernel
+    /// log what is missing.
+    pub(crate) fn new(world: Arc<World>) -> Result<Self> {
+        // SAFETY: Called once, at load; `Drop` frees them.
+        to_result(unsafe { bindings::container_helper_placement_init() })?;
+        WORLD.store(world.into_foreign().cast_mut(), Ordering::Release);
+        // `this` releases `WORLD` and whatever it holds on drop.
+        let mut this = Self {
+            unregister: None,
+            keys: None,
+            cpuhp: None,
+        };
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+        this.init_cpuset()?;
+        #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
+        this.init_memset();
+        Ok(this)
+    }
+
+    /// CPU hotplug, the restrict hook and `cpuset_cpus_allowed()`.
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+    fn init_cpuset(&mut self) -> Result {
+        // SAFETY: The callbacks have the prototype `cpuhp_setup_state`
+        // expects and stay valid while the module is loaded.
+        let state =
+            unsafe { bindings::container_helper_cpuhp_setup(Some(cpu_online), Some(cpu_offline)) };
+        if state < 0 {
+            return Err(Error::from_errno(state));
+        }
+        self.cpuhp = Some(state);
+
+        let reg = symbol_get(c_str!("sched_cpus_restrict_register"));
+        let unreg = symbol_get(c_str!("sched_cpus_restrict_unregister"));
+        if !reg.is_null() && !unreg.is_null() {
+            // SAFETY: The patched kernel's prototypes are `RegisterFn` and
+            // `UnregisterFn`; both stay valid (vmlinux symbols).
+            let (reg, unreg): (RegisterFn, UnregisterFn) = unsafe {
+                (
+                    core::mem::transmute::<*mut c_void, RegisterFn>(reg),
+                    core::mem::transmute::<*mut c_void, UnregisterFn>(unreg),
+                )
+            };
+            // SAFETY: `restrict_cpus` has the hook's prototype and contract.
+            if unsafe { reg(restrict_cpus) } == 0 {
+                self.unregister = Some(unreg);
+                CLAMP.store(true, Ordering::Relaxed);
+            }
+        } else {
+            pr_info!("kernel lacks sched_cpus_restrict_register: tasks can widen their own affinity (see Documentation/cpuset.rst)\n");
+        }
+        let cpuset_cpus = symbol_get(c_str!("cpuset_cpus_allowed"));
+        CPUSET_CPUS.store(cpuset_cpus, Ordering::Release);
+        Ok(())
+    }
+
+    /// The cpuset static keys and `mpol_rebind_task()`.
+    #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
+    fn init_memset(&mut self) {
+        let pre = symbol_get(c_str!("cpusets_pre_enable_key"));
+        let enabled = symbol_get(c_str!("cpusets_enabled_key"));
+        if !pre.is_null() && !enabled.is_null() {
+            // SAFETY: Both are `struct static_key_false` in the patched
+            // kernel; the order is the one cpuset.h documents.
+            unsafe {
+                bindings::container_helper_static_key_inc(pre);
+                bindings::container_helper_static_key_inc(enabled);
+            }
+            self.keys = Some((pre, enabled));
+            ENABLED_KEY.store(enabled, Ordering::Release);
+            KEYS.store(true, Ordering::Relaxed);
+        } else {
+            pr_info!("kernel does not export the cpuset static keys: memset is advisory (see Documentation/cpuset.rst)\n");
+        }
+        let rebind = symbol_get(c_str!("mpol_rebind_task"));
+        REBIND.store(rebind, Ordering::Release);
+    }
+}
+
+impl Drop for Placement {
+    fn drop(&mut self) {
+        // The fork hook is gone (`Hooks` is dropped first): no new fix-ups.
+        wait_for_fixups();
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+        if let Some(unreg) = self.unregister.take() {
+            // SAFETY: Registered in `new`; this also waits for RCU readers,
+            // i.e. for running hooks.
+            unsafe { unreg(restrict_cpus) };
+            CLAMP.store(false, Ordering::Relaxed);
+        }
+        if let Some((pre, enabled)) = self.keys.take() {
+            ENABLED_KEY.store(core::ptr::null_mut(), Ordering::Release);
+            // SAFETY: Taken in `new`; released in reverse order.
+            unsafe {
+                bindings::container_helper_static_key_dec(enabled);
+                bindings::container_helper_static_key_dec(pre);
+            }
+            KEYS.store(false, Ordering::Relaxed);
+        }
+        if let Some(state) = self.cpuhp.take() {
+            // SAFETY: Registered in `new`; waits for running callbacks.
+            unsafe { bindings::container_helper_cpuhp_remove(state) };
+        }
+        REBIND.store(core::ptr::null_mut(), Ordering::Release);
+        CPUSET_CPUS.store(core::ptr::null_mut(), Ordering::Release);
+        let data = WORLD.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !data.is_null() {
+            // SAFETY: `data` came from `into_foreign` in `new` and nothing
+            // can call back any more (type invariant).
+            let world = unsafe { Arc::<World>::from_foreign(data) };
+            world.flush();
+        }
+        // SAFETY: Allocated in `new`; the hierarchies, whose tasks are the
+        // only ones confined through them, are gone (the module is being
+        // unloaded) and the work items were flushed above.
+        unsafe { bindings::container_helper_placement_exit() };
+    }
+}

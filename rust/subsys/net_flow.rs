@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `net_flow` subsystem: a network flow (traffic class) id for the
+//! packets of a container's tasks, which standard Linux queueing acts on.
+//!
+//! File: `classid`, a tc class handle `0xAAAABBBB` (`AAAA:BBBB`), written
+//! in decimal or hex and read back in decimal, as `net_cls.classid`; `0`
+//! means untagged. A new container starts with its parent's class id, as
+//! with `net_cls`.
+//!
+//! Packets sent by a tagged task carry the class id as `skb->priority`,
+//! which HTB (and `prio`, and other qdiscs that honour it) classify by
+//! without any tc filter. A netfilter `LOCAL_OUT` hook ([`local_out`])
+//! stamps the packets a task sends and its socket's `sk_priority`, from
+//! which the IP layer fills `skb->priority` of the packets the socket sends
+//! later in softirq context (TCP retransmits, ACK-clocked sends). Moving a
+//! task, or changing a container's class id, re-tags the sockets in the
+//! tasks' file tables ([`retag`]), as `net_cls` does, so a long-running
+//! connection follows its task.
+//!
+//! For a tagged task the class id wins over the application's own
+//! `SO_PRIORITY`: otherwise a task could leave its class. Untagged tasks'
+//! packets are never touched. Netfilter rules in the mangle table run after
+//! the hook, so an administrator's rule still has the last word.
+//!
+//! The hook is registered only while some container has a class id, so
+//! there is no per-packet cost otherwise.
+
+use crate::cftype::{errno, Buf, CfType};
+use crate::container::Container;
+use crate::ffi::net::{self, Packet, Sock};
+use crate::ffi::task::{self, Task};
+use crate::logic::parse::parse_classid;
+use crate::subsys::{CreateCtx, Subsys, SubsysId};
+use crate::world::World;
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use kernel::c_str;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// The `net_flow` subsystem.
+pub(crate) struct NetFlow;
+
+/// The per-container state of `net_flow`.
+pub(crate) struct Flow {
+    /// `classid` (written under the registry mutex, read by the hook).
+    classid: AtomicU32,
+    /// Whether this is the hierarchy's root (whose tasks are not in the
+    /// membership map).
+    root: bool,
+}
+
+/// Containers with a non-zero class id (registry mutex): the hook is
+/// registered while this is not zero.
+static TAGGED: AtomicUsize = AtomicUsize::new(0);
+
+/// The root container's class id, for tasks in the root (registry mutex
+/// for writes).
+static ROOT_CLASSID: AtomicU32 = AtomicU32::new(0);
+
+impl Subsys for NetFlow {
+    type State = Flow;
+    const ID: SubsysId = SubsysId::NetFlow;
+    const FILES: &'static [CfType] = &[CfType::rw(c_str!("classid"), classid_read, classid_write)];
+
+    fn create(ctx: &CreateCtx<'_, Flow>) -> Result<Flow> {
+        let classid = ctx.parent.map_or(0, |p| p.classid.load(Ordering::Relaxed));
+        // The parent is tagged, so the hook is already registered.
+        if classid != 0 {
+            TAGGED.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Flow {
+            classid: AtomicU32::new(classid),
+            root: ctx.parent.is_none(),
+        })
+    }
+
+    fn destroy(state: &Flow) {
+        if state.root {
+            ROOT_CLASSID.store(0, Ordering::Relaxed);
+        }
+        if state.classid.load(Ordering::Relaxed) != 0 {
+            untag_one();
+        }
+    }
+
+    fn attach(state: &Flow, old: &Flow, task: &Task) {
+        retag(
+            task,
+            old.classid.load(Ordering::Relaxed),
+            state.classid.load(Ordering::Relaxed),
+        );
+    }
+}
+
+/// One container fewer has a class id; the last one takes the hook away.
+/// Registry mutex held.
+fn untag_one() {
+    if TAGGED.fetch_sub(1, Ordering::Relaxed) == 1 {
+        net::disable();
+    }
+}
+
+/// The state of `net_flow` in `c`.
+fn flow(c: &Container) -> Result<&Flow> {
+    c.css(SubsysId::NetFlow)
+        .and_then(|css| css.get::<Flow>())
+        .ok_or(ENODEV)
+}
+
+/// Reads `classid` (decimal, as `net_cls`).
+fn classid_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let v = flow(c)?.classid.load(Ordering::Relaxed);
+    out.fmt(format_args!("{v}\n"))
+}
+
+/// Writes `classid`: registers the hook for the first tagged container,
+/// then re-tags the sockets of the container's tasks.
+fn classid_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+    let new = parse_classid(buf).map_err(errno)?;
+    let world = c.hierarchy().world().clone();
+    let _reg = world.registry.lock();
+    if c.is_removed() {
+        return Err(ENODEV);
+    }
+    let st = flow(c)?;
+    let old = st.classid.load(Ordering::Relaxed);
+    if old == new {
+        return Ok(());
+    }
+    if old == 0 {
+        // Nothing changes if the hook cannot be registered.
+        if TAGGED.load(Ordering::Relaxed) == 0 {
+            net::enable(&world)?;
+        }
+        TAGGED.fetch_add(1, Ordering::Relaxed);
+    }
+    st.classid.store(new, Ordering::Relaxed);
+    if st.root {
+        ROOT_CLASSID.store(new, Ordering::Relaxed);
+    }
+    if new == 0 {
+        untag_one();
+    }
+    crate::files::for_each_task_in(c, |t| retag(t, old, new));
+    Ok(())
+}
+
+/// Re-tags the sockets of `task`, which moved from class id `old` to
+/// `new`: a tagged task's sockets get `new`; an untagged one's lose `old`
+/// where they still carry it (a priority the application set is kept).
+/// Must not sleep.
+pub(crate) fn retag(task: &Task, old: u32, new: u32) {
+    if old == new {
+        return;
+    }
+    net::for_each_sock(task, |sk: &Sock<'_>| {
+        if !sk.is_inet() {
+            return;
+        }
+        if new != 0 {
+            sk.set_priority(new);
+        } else if sk.priority() == old {
+            sk.set_priority(0);
+        }
+    });
+}
+
+/// The class id of the current task's container, 0 when untagged. Plain
+/// task context only ([`net::plain_task_context`]): the membership lock is
+/// taken with softirqs enabled elsewhere, so it must never be taken in
+/// softirq context or while a softirq-safe lock is held.
+fn current_classid(world: &World) -> u32 {
+    let Some(slot) = world.bound_slot(SubsysId::NetFlow) else {
+        return 0;
+    };
+    let m = world.members.lock();
+    match m.get(task::key(task::current_ref()), slot) {
+        Some(c) => flow(c).map_or(0, |f| f.classid.load(Ordering::Relaxed)),
+        None => ROOT_CLASSID.load(Ordering::Relaxed),
+    }
+}
+
+/// The `LOCAL_OUT` hook: a packet a tagged task sends carries its class
+/// id, and so does its socket from then on. Packets sent in softirq
+/// context, or by a task with softirqs off (TCP processing its backlog as
+/// the socket lock is released), keep what the IP layer copied from
+/// `sk_priority`, which the task's earlier sends (or its last move)
+/// stamped.
+pub(crate) fn local_out(world: &World, pkt: &mut Packet<'_>) {
+    if !net::plain_task_context() {
+        return;
+    }
+    let classid = {
+        let Some(sk) = pkt.user_socket() else {
+            return;
+        };
+        let classid = current_classid(world);
+        if classid == 0 {
+            return;
+        }
+        if sk.priority() != classid {
+            sk.set_priority(classid);
+        }
+        classid
+    };
+    pkt.set_priority(classid);
+}

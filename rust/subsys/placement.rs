@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the cpuset and memset subsystems share: a requested and an
+//! effective mask per container, the cgroup-v1 cpuset rules, and applying
+//! the effective mask to the member tasks.
+//!
+//! - *requested* (`cpus`, `mems`) is what the administrator wrote. A new
+//!   container starts empty, or with its parent's mask when the parent has
+//!   `container.clone_children` set. The root's is every usable CPU or node.
+//! - *effective* (`effective_cpus`, `effective_mems`) is what applies:
+//!   requested ∩ parent's effective ∩ usable. When hotplug leaves a
+//!   non-empty request with nothing, the container falls back to its
+//!   parent's effective mask (so to its nearest ancestor with something),
+//!   and gets its own back when the CPUs return. An empty request gives an
+//!   empty effective mask: tasks cannot be attached (`ENOSPC`).
+//!
+//! # Fork
+//!
+//! A child copies its parent's CPU and node masks early in `fork()`, before
+//! the fork hook gives it the parent's containers. If the parent was moved
+//! in between, the child's container may not allow the copied mask; the
+//! fork hook then queues task work that re-applies the container's
+//! placement before the child first returns to user space
+//! ([`fixup_current`]), so it never runs user code outside its container.
+//! A child whose mask is inside its container is left alone, even if the
+//! container (after the parent's move) allows more.
+//!
+//! # Locking
+//!
+//! Masks change only under the registry mutex (writes to the files, attach,
+//! the hotplug work), which also serialises applying them to tasks. Readers
+//! (file reads, the setaffinity hook under RCU) load the words atomically;
+//! a reader racing with a change of a multi-word mask may see a mix of the
+//! two, which the setaffinity path re-checks after applying.
+
+use crate::cftype::{errno, Buf};
+use crate::container::Container;
+use crate::ffi::placement::{Bits, MAX_WORDS};
+use crate::ffi::task::{self, Task};
+use crate::logic::cpulist;
+use crate::logic::cpuset_rules::{self, Change, Peer};
+use crate::logic::parse::parse_bool_u64;
+use crate::subsys::{CreateCtx, SubsysId};
+use crate::world::{Registry, World};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// What a placement subsystem places tasks on: CPUs or memory nodes.
+pub(crate) trait Resource: Sync + 'static {
+    /// The subsystem.
+    const ID: SubsysId;
+    /// Number of CPUs or nodes (bits that can be set).
+    fn nbits() -> usize;
+    /// The CPUs or nodes usable now.
+    fn usable() -> Bits;
+    /// Confines `task` to `mask` (process context, may sleep).
+    fn apply(task: &Task, mask: &Bits);
+    /// What `task` is confined to now (atomic context).
+    fn task_mask(task: &Task) -> Bits;
+}
+
+/// A mask whose words are loaded and stored atomically.
+pub(crate) struct Mask([AtomicU64; MAX_WORDS]);
+
+impl Mask {
+    /// A mask holding `bits`.
+    fn new(bits: &Bits) -> Self {
+        Self(bits.map(AtomicU64::new))
+    }
+
+    /// The current value.
+    pub(crate) fn get(&self) -> Bits {
+        let mut out: Bits = [0; MAX_WORDS];
+        for (o, w) in out.iter_mut().zip(self.0.iter()) {
+            *o = w.load(Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// Stores `bits` (registry mutex held).
+    fn set(&self, bits: &Bits) {
+        for (w, b) in self.0.iter().zip(bits.iter()) {
+            w.store(*b, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The per-container state of cpuset and memset.
+pub(crate) struct Place {
+    /// What was written to `cpus`/`mems`.
+    requested: Mask,
+    /// What applies to the tasks.
+    pub(crate) effective: Mask,
+    /// `cpu_exclusive`/`mem_exclusive`.
+    exclusive: AtomicBool,
+}
+
+/// The empty mask.
+const EMPTY: Bits = [0; MAX_WORDS];
+
+/// The effective mask of a container requesting `req` under a parent whose
+/// effective mask is `parent`, with `usable` CPUs or nodes.
+fn effective_of(req: &Bits, parent: &Bits, usable: &Bits) -> Bits {
+    if cpulist::is_empty(req) {
+        return EMPTY;
+    }
+    let mut both = EMPTY;
+    cpulist::and_into(&mut both, req, parent);
+    let mut out = EMPTY;
+    cpulist::and_into(&mut out, &both, usable);
+    if cpulist::is_empty(&out) {
+        *parent
+    } else {
+        out
+    }
+}
+
+/// `create`: the root spans everything usable; a child starts empty or,
+/// with `clone_children`, with its parent's request.
+pub(crate) fn create<R: Resource>(ctx: &CreateCtx<'_, Place>) -> Result<Place> {
+    let usable = R::usable();
+    let (req, eff) = match ctx.parent {
+        None => (usable, usable),
+        Some(p) => {
+            let req = if ctx.clone_children {
+                p.requested.get()
+            } else {
+                EMPTY
+            };
+            (req, effective_of(&req, &p.effective.get(), &usable))
+        }
+    };
+    Ok(Place {
+        requested: Mask::new(&req),
+        effective: Mask::new(&eff),
+        exclusive: AtomicBool::new(false),
+    })
+}
+
+/// `can_attach`: a task needs somewhere to run or allocate (`ENOSPC`).
+pub(crate) fn can_attach(state: &Place) -> Result {
+    cpuset_rules::validate_attach(&state.effective.get()).map_err(errno)
+}
+
+/// `attach`: confines the task to the container's effective mask.
+pub(crate) fn attach<R: Resource>(state: &Place, task: &Task) {
+    R::apply(task, &state.effective.get());
+}
+
+/// `fork`: the child copied its parent's mask early in `fork()`. If the
+/// parent was moved meanwhile, the child's container (the parent's new one)
+/// may not allow that mask: have the child re-apply its placement before it
+/// first returns to user space. Atomic context.
+pub(crate) fn fork<R: Resource>(state: &Place, child: &Task) {
+    // Kernel threads and user workers (io_uring, vhost) never run the task
+    // work on their way to user space; they are not moved anyway.
+    if task::is_kthread(child) || task::is_user_worker(child) {
+        return;
+    }
+    if cpulist::is_subset(&R::task_mask(child), &state.effective.get()) {
+        return;
+    }
+    if let Err(e) = crate::ffi::placement::queue_fixup(child) {
+        // Fail closed: a child that could run outside its container never
+        // runs at all.
+        task::kill(child);
+        report_fixup_failure(e);
+    }
+}
+
+/// Reports a failed fork fix-up (rarely: only on allocation failure).
+fn report_fixup_failure(e: Error) {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if !REPORTED.swap(true, Ordering::Relaxed) {
+        pr_warn!(
+            "cannot queue a placement fix-up for a new task ({:?}); killed it (reported once)\n",
+            e
+        );
+    }
+}
+
+/// The fork fix-up, in the new task's context before it first returns to
+/// user space: re-applies the placement of its containers.
+pub(crate) fn fixup_current(world: &World) {
+    let me = task::current_ref();
+    if task::is_exiting(me) {
+        return;
+    }
+    // Serialised with attach and mask changes, which apply under it too.
+    let _reg = world.registry.lock();
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+    reapply::<super::cpuset::Cpuset>(world, me);
+    #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
+    reapply::<super::memset::Memset>(world, me);
+}
+
+/// Applies the effective mask of `R` of `t`'s container to `t`. Registry
+/// mutex held.
+fn reapply<R: Resource>(world: &World, t: &Task) {
+    let Some(slot) = world.bound_slot(R::ID) else {
+        return;
+    };
+    let owner = world.members.lock().get(task::key(t), slot).cloned();
+    if let Some(c) = owner {
+        if let Ok(st) = place::<R>(&c) {
+            R::apply(t, &st.effective.get());
+        }
+    }
+}
+
+/// The state of `R` in `c`.
+fn place<R: Resource>(c: &Container) -> Result<&Place> {
+    c.css(R::ID)
+        .and_then(|css| css.get::<Place>())
+        .ok_or(ENODEV)
+}
+
+/// Writes `mask` in list form and a newline.
+fn show(mask: &Bits, nbits: usize, out: &mut Buf) -> Result {
+    cpulist::format_list(mask, nbits, out).map_err(|_| ENOMEM)?;
+    out.push(b"\n")
+}
+
+/// Reads `cpus`/`mems`.
+pub(crate) fn read_requested<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
+    show(&place::<R>(c)?.requested.get(), R::nbits(), out)
+}
+
+/// Reads `effective_cpus`/`effective_mems`.
+pub(crate) fn read_effective<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
+    show(&place::<R>(c)?.effective.get(), R::nbits(), out)
+}
+
+/// Reads `cpu_exclusive`/`mem_exclusive`.
+pub(crate) fn read_exclusive<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let v = place::<R>(c)?.exclusive.load(Ordering::Relaxed);
+    out.fmt(format_args!("{}\n", u8::from(v)))
+}
+
+/// Writes `cpus`/`mems`: parse, check against the v1 rules, commit, and
+/// re-apply to the tasks of the container and its descendants.
+pub(crate) fn write_requested<R: Resource>(c: &Arc<Container>, buf: &[u8]) -> Result {
+    let mut trial = EMPTY;
+    // Out-of-range CPUs are "outside the online set" too: EINVAL.
+    cpulist::parse_list(buf, R::nbits(), &mut trial).map_err(|_| EINVAL)?;
+    let world = c.hierarchy().world().clone();
+    let reg = world.registry.lock();
+    let st = place::<R>(c)?;
+    change::<R>(
+        &world,
+        &reg,
+        c,
+        &trial,
+        st.exclusive.load(Ordering::Relaxed),
+    )
+}
+
+/// Writes `cpu_exclusive`/`mem_exclusive`.
+pub(crate) fn write_exclusive<R: Resource>(c: &Arc<Container>, buf: &[u8]) -> Result {
+    let v = parse_bool_u64(buf).map_err(errno)?;
+    let world = c.hierarchy().world().clone();
+    let reg = world.registry.lock();
+    let trial = place::<R>(c)?.requested.get();
+    change::<R>(&world, &reg, c, &trial, v)
+}
+
+/// The requested masks and exclusive flags of the children of container
+/// `id`, but `skip`.
+fn peers<R: Resource>(reg: &Registry, id: u64, skip: Option<u64>) -> Result<KVec<(Bits, bool)>> {
+    let node = reg.nodes.get(&id).ok_or(ENODEV)?;
+    let mut out = KVec::new();
+    for (cid, child) in node.children.iter() {
+        if Some(*cid) != skip {
+            let st = place::<R>(child)?;
+            out.push(
+                (st.requested.get(), st.exclusive.load(Ordering::Relaxed)),
+                GFP_KERNEL,
+            )?;
+        }
+    }
+    Ok(out)
+}
+
+/// Validates and commits a new request and exclusive flag for `c`.
+/// Registry mutex held.
+fn change<R: Resource>(
+    world: &World,
+    reg: &Registry,
+    c: &Arc<Container>,
+    trial: &Bits,
+    exclusive: bool,
+) -> Result {
+    if c.is_removed() {
+        return Err(ENODEV);
+    }
+    let st = place::<R>(c)?;
+    let usable = R::usable();
+    let old = st.requested.get();
+    let parent = match c.parent() {
+        None => None,
+        Some(p) => {
+            let ps = place::<R>(p)?;
+            // The root counts as exclusive, like the kernel's top_cpuset.
+            let excl = p.is_root() || ps.exclusive.load(Ordering::Relaxed);
+            Some((ps.requested.get(), excl))
+        }
+    };
+    let children = peers::<R>(reg, c.id(), None)?;
+    let siblings = match c.parent() {
+        Some(p) => peers::<R>(reg, p.id(), Some(c.id()))?,
+        None => KVec::new(),
+    };
+    cpuset_rules::validate_change(Change {
+        parent: parent.as_ref().map(peer),
+        online: &usable,
+        old: &old,
+        trial,
+        trial_exclusive: exclusive,
+        children: children.iter().map(peer),
+        siblings: siblings.iter().map(peer),
+        populated: c.populated(),
+    })
+    .map_err(errno)?;
+    let scratch = Scratch::new(reg)?;
+    st.requested.set(trial);
+    st.exclusive.store(exclusive, Ordering::Relaxed);
+    update::<R>(world, reg, c, scratch)
+}
+
+/// A container as the rules see it.
+fn peer((mask, exclusive): &(Bits, bool)) -> Peer<'_> {
+    Peer {
+        mask: mask.as_slice(),
+        exclusive: *exclusive,
+    }
+}
+
+/// Buffers for [`update`], allocated before anything is committed.
+struct Scratch {
+    /// Containers still to visit.
+    queue: KVec<Arc<Container>>,
+    /// Ids of the containers whose effective mask changed.
+    changed: KVec<u64>,
+}
+
+impl Scratch {
+    /// Room for every container of every hierarchy.
+    fn new(reg: &Registry) -> Result<Self> {
+        let n = reg.nodes.iter().count();
+        Ok(Self {
+            queue: KVec::with_capacity(n, GFP_KERNEL)?,
+            changed: KVec::with_capacity(n, GFP_KERNEL)?,
+        })
+    }
+}
+
+/// Recomputes the effective masks of `from` and its descendants (parents
+/// first) and re-applies them to the tasks of those that changed. Registry
+/// mutex held.
+fn update<R: Resource>(
+    world: &World,
+    reg: &Registry,
+    from: &Arc<Container>,
+    mut s: Scratch,
+) -> Result {
+    let usable = R::usable();
+    // Cannot fail: the capacity covers every container.
+    let _ = s.queue.push(from.clone(), GFP_NOWAIT);
+    let mut i = 0;
+    while let Some(c) = s.queue.get(i).cloned() {
+        i += 1;
+        // Every container of the hierarchy has the state: the lookups
+        // cannot fail, and must not stop the walk half done.
+        let Ok(st) = place::<R>(&c) else {
+            continue;
+        };
+        let new = match c.parent() {
+            None => {
+                st.requested.set(&usable);
+                usable
+            }
+            Some(p) => match place::<R>(p) {
+                Ok(ps) => effective_of(&st.requested.get(), &ps.effective.get(), &usable),
+                Err(_) => continue,
+            },
+        };
+        if new != st.effective.get() {
+            st.effective.set(&new);
+            let _ = s.changed.push(c.id(), GFP_NOWAIT);
+        }
+        if let Some(node) = reg.nodes.get(&c.id()) {
+            for (_, child) in node.children.iter() {
+                let _ = s.queue.push(child.clone(), GFP_NOWAIT);
+            }
+        }
+    }
+    if s.changed.is_empty() {
+        return Ok(());
+    }
+    // Committed: from here nothing may fail, or tasks would be left
+    // outside their container's new mask.
+    let changed = &s.changed;
+    crate::files::for_each_member(
+        world,
+        from.hierarchy().slot(),
+        |owner| changed.contains(&owner.id()),
+        |t, owner| {
+            if let Ok(st) = place::<R>(owner) {
+                R::apply(t, &st.effective.get());
+            }
+        },
+    );
+    Ok(())
+}
+
+/// Recomputes and re-applies every container's masks of `R` (CPU hotplug).
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+fn rebuild<R: Resource>(world: &World) -> Result {
+    let reg = world.registry.lock();
+    let Some(slot) = world.bound_slot(R::ID) else {
+        return Ok(());
+    };
+    let Some(root) = reg
+        .hierarchies
+        .get(slot)
+        .and_then(Option::as_ref)
+        .map(|e| e.root.clone())
+    else {
+        return Ok(());
+    };
+    let scratch = Scratch::new(&reg)?;
+    update::<R>(world, &reg, &root, scratch)
+}
+
+/// The hotplug work: CPUs came or went.
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+pub(crate) fn rebuild_all(world: &World) {
+    if let Err(e) = rebuild::<super::cpuset::Cpuset>(world) {
+        pr_warn!("cannot re-apply cpusets after hotplug: {:?}\n", e);
+    }
+}
+
+/// The CPUs `task` may use, if its container in the cpuset hierarchy
+/// restricts them (atomic context: the restrict hook, under RCU).
+#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+pub(crate) fn cpus_allowed(world: &World, task: &Task, out: &mut Bits) -> bool {
+    let Some(slot) = world.bound_slot(SubsysId::Cpuset) else {
+        return false;
+    };
+    let m = world.members.lock();
+    let st = m
+        .get(task::key(task), slot)
+        .and_then(|c| c.css(SubsysId::Cpuset))
+        .and_then(|css| css.get::<Place>());
+    match st {
+        Some(st) => {
+            *out = st.effective.get();
+            true
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection (debug kernel): allocation failures never leave a task
+ * outside its container or an operation half done.
+ *
+ * - fail_container_fork: the fork hook cannot account for a child, which is
+ *   then killed before it runs a single instruction of its own (fail
+ *   closed).
+ * - fail-nth (Documentation/fault-injection/fault-injection.rst): every
+ *   allocation of mount, mkdir, moving a task, and writing cpus, mems and
+ *   classid is made to fail in turn. Each failure must be ENOMEM and change
+ *   nothing; the first run without an injected failure must succeed.
+ *   kmemleak and the splat check of `make check` catch leaks and warnings.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "container_util.h"
+
+#define DBG "/sys/kernel/debug"
+
+/* Reads a debugfs value into BUF (to restore it later). */
+static void save(const char *path, char *buf, size_t size)
+{
+	if (ct_read(path, buf, size) <= 0)
+		buf[0] = 0;
+}
+
+FIXTURE(f) {
+	char root[64];
+	char p[512];
+	char slab_wait[16], page_wait[16], page_order[16], slab_verbose[16], page_verbose[16];
+	pid_t child;
+};
+
+FIXTURE_SETUP(f)
+{
+	CT_REQUIRE_MODULE();
+	if (!ct_exists(DBG "/failslab/ignore-gfp-wait") ||
+	    !ct_exists("/proc/self/fail-nth"))
+		SKIP(return, "needs CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS");
+	/* Let GFP_KERNEL slab and order-0 page allocations be failed too. */
+	save(DBG "/failslab/ignore-gfp-wait", self->slab_wait, sizeof(self->slab_wait));
+	save(DBG "/fail_page_alloc/ignore-gfp-wait", self->page_wait, sizeof(self->page_wait));
+	save(DBG "/fail_page_alloc/min-order", self->page_order, sizeof(self->page_order));
+	save(DBG "/failslab/verbose", self->slab_verbose, sizeof(self->slab_verbose));
+	save(DBG "/fail_page_alloc/verbose", self->page_verbose, sizeof(self->page_verbose));
+	/* Hundreds of injected failures: no stack dump for each. */
+	ct_write(DBG "/failslab/verbose", "0");
+	ct_write(DBG "/fail_page_alloc/verbose", "0");
+	ASSERT_EQ(0, ct_write(DBG "/failslab/ignore-gfp-wait", "N"));
+	ct_write(DBG "/fail_page_alloc/ignore-gfp-wait", "N");
+	ct_write(DBG "/fail_page_alloc/min-order", "0");
+	strcpy(self->root, ct_tmpdir());
+	ASSERT_EQ(0, ct_mount(self->root, "cpuset,memset,net_flow,debug"));
+	ASSERT_EQ(0, ct_mkdir(strcat(strcpy(self->p, self->root), "/a")));
+}
+
+FIXTURE_TEARDOWN(f)
+{
+	ct_write("/proc/thread-self/fail-nth", "0");
+	if (self->child > 0)
+		ct_reap(self->child);
+	if (self->slab_wait[0])
+		ct_write(DBG "/failslab/ignore-gfp-wait", self->slab_wait);
+	if (self->page_wait[0])
+		ct_write(DBG "/fail_page_alloc/ignore-gfp-wait", self->page_wait);
+	if (self->page_order[0])
+		ct_write(DBG "/fail_page_alloc/min-order", self->page_order);
+	if (self->slab_verbose[0])
+		ct_write(DBG "/failslab/verbose", self->slab_verbose);
+	if (self->page_verbose[0])
+		ct_write(DBG "/fail_page_alloc/verbose", self->page_verbose);
+	ct_write(DBG "/fail_container_fork/probability", "0");
+	snprintf(self->p, sizeof(self->p), "%s/container.procs", self->root);
+	ct_write_id(self->p, getpid());
+	ct_cleanup(self->root);
+}
+
+#define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
+
+TEST_F(f, fork_without_memory_kills_the_child)
+{
+	int pfd[2], status;
+	char c;
+
+	if (!ct_exists(DBG "/fail_container_fork/probability"))
+		SKIP(return, "no fail_container_fork attribute");
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "1"));
+	ASSERT_EQ(0, ct_write(P("a/memset.mems"), "0"));
+	ASSERT_EQ(0, pipe(pfd));
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (self->child == 0) {
+		char path[512];
+		pid_t g;
+
+		close(pfd[0]);
+		snprintf(path, sizeof(path), "%s/a/tasks", self->root);
+		if (ct_write(path, "0"))
+			_exit(10);
+		/* Only this task's forks fail, exactly once. */
+		if (ct_write(DBG "/fail_container_fork/task-filter", "Y") ||
+		    ct_write(DBG "/fail_container_fork/verbose", "0") ||
+		    ct_write(DBG "/fail_container_fork/times", "1") ||
+		    ct_write("/proc/self/make-it-fail", "1") ||
+		    ct_write(DBG "/fail_container_fork/probability", "100"))
+			_exit(11);
+		g = fork();
+		if (g == 0) {
+			/* Never reached: killed before its first instruction. */
+			if (write(pfd[1], "x", 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		close(pfd[1]);
+		if (g < 0 || waitpid(g, &status, 0) != g)
+			_exit(12);
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+			_exit(13);
+		/* The fault is spent: the next child runs, in the container. */
+		g = fork();
+		if (g == 0) {
+			cpu_set_t set;
+
+			_exit(sched_getaffinity(0, sizeof(set), &set) || !CPU_ISSET(1, &set) ||
+			      CPU_COUNT(&set) != 1 || ct_count_id(path, getpid()) != 1);
+		}
+		if (g < 0 || waitpid(g, &status, 0) != g || !WIFEXITED(status))
+			_exit(14);
+		_exit(WEXITSTATUS(status) ? 15 : 0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
+	self->child = 0;
+	ct_write(DBG "/fail_container_fork/probability", "0");
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The killed child never wrote. */
+	EXPECT_EQ(0, read(pfd[0], &c, 1));
+	close(pfd[0]);
+}
+
+/*
+ * Runs OP with its Nth fault-injection point failing, for N = 1, 2, ...
+ * until a run injects no failure. Each failed run must return -ENOMEM and
+ * leave UNCHANGED() true; the last must return 0. UNDO() then reverts it.
+ */
+#define EACH_FAILURE(op, unchanged, undo)					\
+	do {									\
+		int n, ret, failures = 0;					\
+		char left[16];							\
+		for (n = 1; n < 1000; n++) {					\
+			char nth[16];						\
+			snprintf(nth, sizeof(nth), "%d", n);			\
+			ASSERT_EQ(0, ct_write("/proc/thread-self/fail-nth", nth)); \
+			ret = (op);						\
+			ct_read("/proc/thread-self/fail-nth", left, sizeof(left)); \
+			ct_write("/proc/thread-self/fail-nth", "0");		\
+			if (atoi(left) != 0)					\
+				break;	/* fewer than n points: no failure */	\
+			failures++;						\
+			if (ret == 0) {						\
+				/* A failure the operation absorbed. */	\
+				undo;						\
+				continue;					\
+			}							\
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("failure %d", n);	\
+			EXPECT_TRUE(unchanged) TH_LOG("failure %d", n);		\
+		}								\
+		TH_LOG("%s: %d fault points", #op, failures);			\
+		EXPECT_EQ(0, ret);						\
+		EXPECT_GT(failures, 0);						\
+		undo;								\
+	} while (0)
+
+TEST_F_TIMEOUT(f, mkdir_and_mount, 300)
+{
+	char dir[64];
+
+	EACH_FAILURE(ct_mkdir(P("a/x")), !ct_exists(P("a/x")), ct_rmdir(P("a/x")));
+	strcpy(dir, ct_tmpdir());
+	EACH_FAILURE(ct_mount(dir, "none,name=fault"),
+		     !ct_file_contains("/proc/mounts", " name=fault"), umount(dir));
+	rmdir(dir);
+}
+
+TEST_F_TIMEOUT(f, attach, 300)
+{
+	char v[64];
+
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "2"));
+	ASSERT_EQ(0, ct_write(P("a/memset.mems"), "1"));
+	ASSERT_EQ(0, ct_write(P("a/net_flow.classid"), "0x10010"));
+	self->child = ct_spawn_sleeper();
+	ASSERT_GT(self->child, 0);
+	EACH_FAILURE(ct_write_id(P("a/tasks"), self->child),
+		     ct_count_id(P("a/tasks"), self->child) == 0 &&
+			     ct_reads(P("a/debug.taskcount"), "0"),
+		     ct_write_id(P("tasks"), self->child));
+	/* Back in the root after the last undo, with every CPU and node. */
+	ASSERT_EQ(0, ct_status_field(self->child, "Cpus_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("0-3", v);
+	ASSERT_EQ(0, ct_status_field(self->child, "Mems_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("0-1", v);
+}
+
+TEST_F_TIMEOUT(f, subsystem_writes, 300)
+{
+	char v[64];
+
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "0-3"));
+	ASSERT_EQ(0, ct_write(P("a/memset.mems"), "0-1"));
+	self->child = ct_spawn_sleeper();
+	ASSERT_GT(self->child, 0);
+	ASSERT_EQ(0, ct_write_id(P("a/tasks"), self->child));
+	EACH_FAILURE(ct_write(P("a/cpuset.cpus"), "1"),
+		     ct_reads(P("a/cpuset.cpus"), "0-3") &&
+			     !ct_status_field(self->child, "Cpus_allowed_list", v, sizeof(v)) &&
+			     !strcmp(v, "0-3"),
+		     ct_write(P("a/cpuset.cpus"), "0-3"));
+	EACH_FAILURE(ct_write(P("a/memset.mems"), "1"),
+		     ct_reads(P("a/memset.mems"), "0-1"),
+		     ct_write(P("a/memset.mems"), "0-1"));
+	/* The first class id registers the packet hook in every namespace. */
+	EACH_FAILURE(ct_write(P("a/net_flow.classid"), "0x10010"),
+		     ct_reads(P("a/net_flow.classid"), "0"),
+		     ct_write(P("a/net_flow.classid"), "0"));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# net_flow: packets of a container's tasks carry its class id as
+# skb->priority, so an HTB qdisc puts them in that class without any filter.
+# Two network namespaces joined by a veth pair; HTB on the sender's side
+# with classes 1:10, 1:20 and the default 1:30; containers x (0x10010) and
+# y (0x10020). Every check reads `tc -s class show` byte counters.
+DIR=$(cd "$(dirname "$0")" && pwd)
+source "$DIR/../lib/ktap_helpers.sh"
+
+FLOW=("python3" "$DIR/flow.py")
+NSA=ctnf-a-$$
+NSB=ctnf-b-$$
+M=
+PIDS=()
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	if [ -n "$M" ]; then
+		for d in "$M"/*/*/ "$M"/*/; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+		umount "$M" 2>/dev/null
+		rmdir "$M" 2>/dev/null
+	fi
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+}
+trap cleanup EXIT
+
+# class_bytes N: bytes HTB class 1:N has sent.
+class_bytes() {
+	tc -n "$NSA" -s class show dev veth0 |
+		awk -v c="1:$1" '$1 == "class" { f = ($3 == c) } f && $1 == "Sent" { print $2; exit }'
+}
+
+# snapshot: the three classes' counters into B10 B20 B30.
+snapshot() { B10=$(class_bytes 10); B20=$(class_bytes 20); B30=$(class_bytes 30); }
+
+# deltas: bytes each class sent since the last snapshot into D10 D20 D30.
+deltas() {
+	D10=$(( $(class_bytes 10) - B10 ))
+	D20=$(( $(class_bytes 20) - B20 ))
+	D30=$(( $(class_bytes 30) - B30 ))
+	ktap_print_msg "1:10 +$D10 bytes, 1:20 +$D20, 1:30 +$D30"
+}
+
+# in_container C CMD...: runs CMD in namespace A as a task of container C
+# ("" for the root).
+in_container() {
+	local c=$1
+	shift
+	( echo 0 > "$M/$c/tasks" || exit 99; exec ip netns exec "$NSA" "$@" )
+}
+
+setup() {
+	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	ip link add veth0 netns "$NSA" type veth peer name veth1 netns "$NSB" || return 1
+	ip -n "$NSA" addr add 10.9.0.1/24 dev veth0
+	ip -n "$NSB" addr add 10.9.0.2/24 dev veth1
+	ip -n "$NSA" addr add fd00:9::1/64 dev veth0 nodad
+	ip -n "$NSB" addr add fd00:9::2/64 dev veth1 nodad
+	for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
+	# One segment per packet (no GSO): loss then hits a 1 MB stream ~700
+	# times, not the ~16 64 KB super-packets veth would otherwise carry.
+	ip -n "$NSA" link set veth0 gso_max_segs 1 || return 1
+	ip -n "$NSA" link set veth0 up && ip -n "$NSB" link set veth1 up || return 1
+	tc -n "$NSA" qdisc add dev veth0 root handle 1: htb default 30 || return 1
+	for c in 10 20 30; do
+		tc -n "$NSA" class add dev veth0 parent 1: classid 1:$c htb rate 200mbit quantum 60000 || return 1
+	done
+	M=$(mktemp -d /tmp/ctnf.XXXXXX)
+	mount -t container -o net_flow none "$M" || return 1
+	mkdir "$M/x" "$M/y" || return 1
+	echo 0x10010 > "$M/x/net_flow.classid" && echo 0x10020 > "$M/y/net_flow.classid" || return 1
+	# Static neighbours: no resolution traffic in the counters.
+	local mac_a mac_b
+	mac_a=$(ip -n "$NSA" -br link show veth0 | awk '{ print $3 }')
+	mac_b=$(ip -n "$NSB" -br link show veth1 | awk '{ print $3 }')
+	ip -n "$NSA" neigh replace 10.9.0.2 lladdr "$mac_b" dev veth0 nud permanent &&
+	ip -n "$NSA" neigh replace fd00:9::2 lladdr "$mac_b" dev veth0 nud permanent &&
+	ip -n "$NSB" neigh replace 10.9.0.1 lladdr "$mac_a" dev veth1 nud permanent &&
+	ip -n "$NSB" neigh replace fd00:9::1 lladdr "$mac_a" dev veth1 nud permanent
+}
+
+# expect_write FILE VALUE RESULT: a write of VALUE to FILE gives RESULT.
+expect_write() {
+	local got
+	got=$("${FLOW[@]}" write "$1" "$2")
+	[ "$got" = "$3" ] || { ktap_print_msg "write '$2' to $1: $got, expected $3"; return 1; }
+}
+
+# expect_read FILE VALUE
+expect_read() {
+	local got
+	got=$(cat "$1")
+	[ "$got" = "$2" ] || { ktap_print_msg "$1 reads '$got', expected '$2'"; return 1; }
+}
+
+test_classid_file() {
+	mkdir "$M/z" || return 1
+	local f=$M/z/net_flow.classid
+	expect_read "$f" 0 &&
+	expect_write "$f" 0x10010 ok && expect_read "$f" 65552 &&
+	expect_write "$f" 65568 ok && expect_read "$f" 65568 &&
+	mkdir "$M/z/c" && expect_read "$M/z/c/net_flow.classid" 65568 &&
+	rmdir "$M/z/c" &&
+	for bad in abc 0x100000000 -1 1:10 "" 99999999999999999999; do
+		expect_write "$f" "$bad" EINVAL && expect_read "$f" 65568 || return 1
+	done &&
+	expect_write "$f" 0 ok && expect_read "$f" 0 &&
+	rmdir "$M/z"
+}
+
+# udp_lands ADDR CONTAINER CLASS OTHER: 200 datagrams of 1000 bytes sent
+# from CONTAINER are in CLASS and not in OTHER.
+udp_lands() {
+	snapshot
+	in_container "$2" "${FLOW[@]}" udp "$1" 9 200 1000 || return 1
+	deltas
+	local d=D$3 o=D$4
+	[ "${!d}" -ge 200000 ] && [ "${!o}" -eq 0 ]
+}
+
+test_udp_ipv4() {
+	udp_lands 10.9.0.2 x 10 20 && udp_lands 10.9.0.2 y 20 10
+}
+
+test_udp_ipv6() {
+	udp_lands fd00:9::2 x 10 20 && udp_lands fd00:9::2 y 20 10
+}
+
+# tcp_lands ADDR CONTAINER CLASS OTHER: a 1 MB TCP stream from CONTAINER
+# is in CLASS, and none of it in OTHER.
+tcp_lands() {
+	local out
+	out=$(mktemp)
+	local v6=
+	[[ $1 == *:* ]] && v6=6
+	ip netns exec "$NSB" "${FLOW[@]}" tcp-recv 5001 $v6 > "$out" &
+	PIDS+=($!)
+	wait_for_line "$out" listening || return 1
+	snapshot
+	in_container "$2" "${FLOW[@]}" tcp-send "$1" 5001 1000000 || return 1
+	wait "${PIDS[-1]}"
+	deltas
+	local d=D$3 o=D$4
+	ktap_print_msg "received $(tail -n 1 "$out") bytes"
+	rm -f "$out"
+	[ "${!d}" -ge 1000000 ] && [ "${!o}" -eq 0 ]
+}
+
+# wait_for_line FILE TEXT: waits up to 20 s for FILE to contain TEXT.
+wait_for_line() {
+	for _ in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	ktap_print_msg "timed out waiting for '$2'"
+	return 1
+}
+
+test_tcp_ipv4() {
+	tcp_lands 10.9.0.2 x 10 20 && tcp_lands 10.9.0.2 y 20 10
+}
+
+test_tcp_ipv6() {
+	tcp_lands fd00:9::2 x 10 20
+}
+
+test_untagged_not_touched() {
+	# An untagged task's packets keep skb->priority: the default class ...
+	snapshot
+	in_container "" "${FLOW[@]}" udp 10.9.0.2 9 100 1000 || return 1
+	deltas
+	[ "$D30" -ge 100000 ] && [ "$D10" -eq 0 ] && [ "$D20" -eq 0 ] || return 1
+	# ... or the class its own SO_PRIORITY names.
+	snapshot
+	in_container "" "${FLOW[@]}" udp 10.9.0.2 9 100 1000 0x10020 || return 1
+	deltas
+	[ "$D20" -ge 100000 ] && [ "$D10" -eq 0 ]
+}
+
+test_tagged_wins_over_so_priority() {
+	snapshot
+	in_container x "${FLOW[@]}" udp 10.9.0.2 9 100 1000 0x10020 || return 1
+	deltas
+	[ "$D10" -ge 100000 ] && [ "$D20" -eq 0 ]
+}
+
+test_move_midstream() {
+	local out ctl rx sender
+	out=$(mktemp)
+	rx=$(mktemp)
+	ctl=$(mktemp -u)
+	mkfifo "$ctl"
+	ip netns exec "$NSB" "${FLOW[@]}" tcp-recv 5002 > "$rx" &
+	PIDS+=($!)
+	wait_for_line "$rx" listening || return 1
+	snapshot
+	in_container x "${FLOW[@]}" tcp-send 10.9.0.2 5002 2000000 "$ctl" > "$out" &
+	sender=$!
+	PIDS+=($sender)
+	wait_for_line "$out" paused || return 1
+	deltas
+	[ "$D10" -ge 1000000 ] && [ "$D20" -eq 0 ] || return 1
+	# Move the sender (its whole process) to y, then let it send the rest
+	# on the same connection.
+	local pid
+	pid=$(pgrep -f "flow.py tcp-send 10.9.0.2 5002") || return 1
+	echo "$pid" > "$M/y/container.procs" || return 1
+	snapshot
+	echo go > "$ctl"
+	wait "$sender" || return 1
+	deltas
+	rm -f "$out" "$rx" "$ctl"
+	[ "$D20" -ge 1000000 ] && [ "$D10" -lt 100000 ]
+}
+
+# tcp_retrans: TCP's RetransSegs counter in namespace A.
+tcp_retrans() {
+	ip netns exec "$NSA" awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) n[$i] = i; h = 1; next }
+		$1 == "Tcp:" { print $n["RetransSegs"] }' /proc/net/snmp
+}
+
+test_retransmits_keep_class() {
+	# Drop 5% of class 1:10's packets: TCP retransmits, from timers and
+	# ACKs, i.e. softirq context, where no task is current.
+	tc -n "$NSA" qdisc add dev veth0 parent 1:10 handle 10: netem loss 5% || return 1
+	local before after ok
+	before=$(tcp_retrans)
+	tcp_lands 10.9.0.2 x 10 20
+	ok=$?
+	after=$(tcp_retrans)
+	tc -n "$NSA" qdisc del dev veth0 parent 1:10 handle 10:
+	ktap_print_msg "retransmitted segments: $((after - before))"
+	[ $ok = 0 ] && [ "$after" -gt "$before" ] && [ "$D30" -lt 20000 ]
+}
+
+ktap_print_header
+if [ "$(id -u)" != 0 ]; then
+	ktap_skip_all "needs root"
+	exit "$KSFT_SKIP"
+fi
+for t in ip tc python3 pgrep; do
+	if ! command -v $t > /dev/null; then
+		ktap_skip_all "needs $t"
+		exit "$KSFT_SKIP"
+	fi
+done
+if ! grep -qw container /proc/filesystems && ! insmod "${CONTAINER_KO:-/nonexistent}" 2>/dev/null; then
+	ktap_skip_all "container module not available"
+	exit "$KSFT_SKIP"
+fi
+
+TESTS=(classid_file udp_ipv4 udp_ipv6 tcp_ipv4 tcp_ipv6 untagged_not_touched
+	tagged_wins_over_so_priority move_midstream retransmits_keep_class)
+ktap_set_plan ${#TESTS[@]}
+setup || ktap_exit_fail_msg "network setup failed"
+for t in "${TESTS[@]}"; do
+	if "test_$t"; then ktap_test_pass "$t"; else ktap_test_fail "$t"; fi
+done
+ktap_finished
