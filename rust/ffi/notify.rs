@@ -47,10 +47,10 @@ impl EventsInode {
     /// Tells inotify (and fanotify) watchers of the file that it changed
     /// (`IN_MODIFY`). Process context; may sleep.
     pub(crate) fn notify_modify(&self) {
-        // SAFETY: The slot holds null or an inode whose memory is freed
-        // only after an RCU grace period following `clear` (see the
-        // module docs); the helper loads it under RCU and takes a
-        // reference with `igrab()` before using it.
+        // The slot holds null or an inode whose memory is freed only after
+        // an RCU grace period following `clear` (see the module docs).
+        // SAFETY: The helper loads the slot under RCU and takes a reference
+        // with `igrab()` before using the inode.
         unsafe { bindings::container_helper_notify_modify(self.0.as_ptr()) };
     }
 }

@@ -82,8 +82,6 @@ FIXTURE_TEARDOWN(f)
 	if (self->page_verbose[0])
 		ct_write(DBG "/fail_page_alloc/verbose", self->page_verbose);
 	ct_write(DBG "/fail_container_fork/probability", "0");
-	snprintf(self->p, sizeof(self->p), "%s/container.procs", self->root);
-	ct_write_id(self->p, getpid());
 	ct_cleanup(self->root);
 }
 

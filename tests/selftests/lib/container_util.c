@@ -115,8 +115,13 @@ static void rm_children(const char *dir)
 
 void ct_cleanup(const char *dir)
 {
+	char procs[4096];
+
 	if (!dir)
 		return;
+	/* A container this process is still in could not be removed. */
+	snprintf(procs, sizeof(procs), "%s/container.procs", dir);
+	ct_write_id(procs, getpid());
 	rm_children(dir);
 	while (!umount(dir))
 		;

@@ -36,8 +36,9 @@ ssize_t ct_read(const char *path, char *buf, size_t size);
 /* True if the NUL-terminated file contents of PATH contain NEEDLE. */
 bool ct_file_contains(const char *path, const char *needle);
 
-/* Removes every container below DIR (deepest first), then unmounts DIR
- * until nothing is mounted there. Best effort, for test cleanup. */
+/* Moves this process back to DIR's root container, removes every container
+ * below DIR (deepest first), then unmounts DIR until nothing is mounted
+ * there. Best effort, for test cleanup. */
 void ct_cleanup(const char *dir);
 /* errno of mkdir(PATH) as -errno, or 0. */
 int ct_mkdir(const char *path);

@@ -36,8 +36,6 @@ FIXTURE_TEARDOWN(ms)
 {
 	if (self->child > 0)
 		ct_reap(self->child);
-	snprintf(self->p, sizeof(self->p), "%s/container.procs", self->root);
-	ct_write_id(self->p, getpid());
 	ct_cleanup(self->root);
 }
 

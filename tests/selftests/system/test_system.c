@@ -29,8 +29,6 @@ FIXTURE_SETUP(s)
 
 FIXTURE_TEARDOWN(s)
 {
-	snprintf(self->p, sizeof(self->p), "%s/tasks", self->root);
-	ct_write_id(self->p, getpid());
 	ct_cleanup(self->root);
 	ct_cleanup(self->root2);
 }

@@ -37,11 +37,6 @@ FIXTURE_SETUP(t)
 
 FIXTURE_TEARDOWN(t)
 {
-	/* Put this process back in the roots, then remove everything. */
-	snprintf(self->p, sizeof(self->p), "%s/container.procs", self->root);
-	ct_write_id(self->p, getpid());
-	snprintf(self->p, sizeof(self->p), "%s/container.procs", self->root2);
-	ct_write_id(self->p, getpid());
 	ct_cleanup(self->root);
 	ct_cleanup(self->root2);
 }
