@@ -24,7 +24,7 @@ help:
 	@echo '                    (a shell in the guest when stdin is a terminal, else a demo)'
 	@echo '  make check        all tests: host cargo tests, guest kselftests, splat check'
 	@echo '  make vm CMD=...   run CMD in the test kernel with the module loaded'
-	@echo '  make bench        benchmarks in the test kernel (ratios, one boot)'
+	@echo '  make bench        benchmarks in the release test kernel (ratios, one boot)'
 	@echo '  make module       build container.ko (KDIR=/path/to/built/kernel to use your own)'
 	@echo '  make kernel       build or reuse the cached test kernel'
 	@echo '  make deps         install build and test dependencies (idempotent)'

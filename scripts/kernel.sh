@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build (or reuse) the test kernel: Debian's linux-source-6.12, the project's
 # patches (scripts/patches/*.patch, applied in order) and config fragments
-# (scripts/config/*.config on top of allnoconfig), built with clang 19 and
-# CONFIG_RUST=y. The result is cached in $CONTAINER_CACHE/kernel-<key>/linux,
-# keyed by package version + fragments + patches + toolchain, and printed on
-# stdout (it is the KDIR the module is built against).
+# (scripts/config/*.config on top of allnoconfig; KERNEL_FLAVOR=release
+# leaves out debug.config), built with clang 19 and CONFIG_RUST=y. The
+# result is cached in $CONTAINER_CACHE/kernel-<key>/linux (release:
+# kernel-release-<key>), keyed by package version + fragments + patches +
+# toolchain, and printed on stdout (the KDIR the module is built against).
 source "$(dirname "$0")/lib.sh"
 
-key=$(kernel_key)
-dir=$CONTAINER_CACHE/kernel-$key
+dir=$(kernel_dir)
 ksrc=$dir/linux
 stamp=$dir/.built
 
@@ -38,8 +38,8 @@ for p in "$ROOT"/scripts/patches/*.patch; do
 	patch -d "$ksrc" -p1 --quiet --forward < "$p" || die "patch $(basename "$p") does not apply"
 done
 
-say "configuring (allnoconfig + scripts/config/*.config)"
-cat "$ROOT"/scripts/config/*.config > "$dir/fragment.config"
+say "configuring the $KERNEL_FLAVOR kernel (allnoconfig + $(kernel_fragments | xargs -n1 basename | tr '\n' ' '))"
+kernel_fragments | xargs cat > "$dir/fragment.config"
 make -C "$ksrc" -s "${KMAKE_VARS[@]}" KCONFIG_ALLCONFIG="$dir/fragment.config" allnoconfig >/dev/null
 # Kconfig silently drops options whose dependencies are unmet: check that
 # every option the fragments ask for made it into .config.
@@ -71,8 +71,13 @@ if ! wait $pid; then
 fi
 touch "$stamp"
 say "test kernel built in $(( ($(date +%s) - start) / 60 )) min: $ksrc"
-# Keep only this build: older keys are stale sources and objects (GBs each).
-for old in "$CONTAINER_CACHE"/kernel-*; do
-	[ "$old" = "$dir" ] || [ ! -d "$old" ] || rm -rf "$old"
+# Keep only this build of the flavor: older keys are stale sources and
+# objects (GBs each).
+prefix=$(kernel_prefix)
+for old in "$CONTAINER_CACHE/$prefix"*; do
+	if [ "$old" = "$dir" ] || [ ! -d "$old" ]; then continue; fi
+	# kernel-* matches the release builds too: those are the other flavor's.
+	if [ "$prefix" = kernel- ] && [[ $old == */kernel-release-* ]]; then continue; fi
+	rm -rf "$old"
 done
 echo "$ksrc"

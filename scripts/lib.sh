@@ -42,12 +42,30 @@ as_root() {
 # Version of Debian's linux-source-6.12 package (empty if not installed).
 ksrc_version() { dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true; }
 
+# Which test kernel: `debug` (the default, what `make check` runs: with
+# debug.config's lockdep, KASAN, kmemleak and fault injection) or `release`
+# (release.config instead: what `make bench` measures, since the debug
+# options multiply the cost of every packet and would hide ours).
+KERNEL_FLAVOR=${KERNEL_FLAVOR:-debug}
+case $KERNEL_FLAVOR in debug|release) ;; *) die "KERNEL_FLAVOR must be debug or release" ;; esac
+
+# The config fragments of the flavor, in the order they are applied: every
+# scripts/config/*.config except the other flavor's (debug.config or
+# release.config).
+kernel_fragments() {
+	local f other=release.config
+	[ "$KERNEL_FLAVOR" = release ] && other=debug.config
+	for f in "$ROOT"/scripts/config/*.config; do
+		[ "$(basename "$f")" = "$other" ] || echo "$f"
+	done
+}
+
 # Cache key of the test kernel: Debian package version + config fragments +
 # kernel patches + toolchain versions. Any change gives a new build directory.
 kernel_key() {
 	{
 		ksrc_version
-		cat "$ROOT"/scripts/config/*.config
+		kernel_fragments | xargs cat
 		cat "$ROOT"/scripts/patches/*.patch 2>/dev/null || true
 		"$KRUSTC" --version
 		"clang$LLVM_SUFFIX" --version | head -n 1
@@ -55,5 +73,11 @@ kernel_key() {
 	} | sha256sum | cut -c1-12
 }
 
+# The cache directory prefix of the flavor (the debug kernel keeps the
+# plain name it always had).
+kernel_prefix() {
+	if [ "$KERNEL_FLAVOR" = release ]; then echo kernel-release-; else echo kernel-; fi
+}
+
 # Where the test kernel is built (the KDIR the module builds against).
-kernel_dir() { echo "$CONTAINER_CACHE/kernel-$(kernel_key)"; }
+kernel_dir() { echo "$CONTAINER_CACHE/$(kernel_prefix)$(kernel_key)"; }
