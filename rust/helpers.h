@@ -126,8 +126,11 @@ typedef void (*container_sock_visit_t)(struct sock *sk, void *data);
 int container_helper_net_hooks_register(container_local_out_t hook, void *priv);
 /* Unregisters it everywhere and waits for running hooks. */
 void container_helper_net_hooks_unregister(void);
-/* Task context with softirqs and interrupts enabled (no BH-off section). */
-bool container_helper_plain_task_context(void);
+/*
+ * Task context with softirqs and interrupts enabled (no BH-off section), of
+ * a task that is neither a kernel thread nor exiting.
+ */
+bool container_helper_sender_context(void);
 /*
  * skb->sk if it is a full socket (not a request or timewait one) that user
  * space created (not a kernel control socket, e.g. ICMP or neighbour
@@ -138,6 +141,8 @@ void container_helper_skb_set_priority(struct sk_buff *skb, u32 priority);
 u32 container_helper_sk_priority(const struct sock *sk);
 void container_helper_sk_set_priority(struct sock *sk, u32 priority);
 bool container_helper_sk_is_inet(const struct sock *sk);
+/* P's file table's address, to compare only (0: none). */
+unsigned long container_helper_files_id(struct task_struct *p);
 /* VISIT every socket in P's file table (task and file table locks held). */
 void container_helper_for_each_sock(struct task_struct *p, container_sock_visit_t visit,
 				    void *data);

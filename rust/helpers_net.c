@@ -69,9 +69,10 @@ void container_helper_net_hooks_unregister(void)
 	synchronize_net();
 }
 
-bool container_helper_plain_task_context(void)
+bool container_helper_sender_context(void)
 {
-	return !in_interrupt() && !irqs_disabled();
+	return !in_interrupt() && !irqs_disabled() &&
+	       !(current->flags & (PF_KTHREAD | PF_EXITING));
 }
 
 struct sock *container_helper_skb_user_sk(struct sk_buff *skb)
@@ -116,7 +117,17 @@ static int container_sock_cb(const void *v, struct file *file, unsigned int fd)
 	return 0;
 }
 
-/* As net_cls's update_classid_task(): VISIT runs under spinlocks. */
+unsigned long container_helper_files_id(struct task_struct *p)
+{
+	unsigned long id;
+
+	task_lock(p);
+	id = (unsigned long)p->files;
+	task_unlock(p);
+	return id;
+}
+
+/* VISIT runs under the task and file table spinlocks. */
 void container_helper_for_each_sock(struct task_struct *p, container_sock_visit_t visit,
 				    void *data)
 {

@@ -221,6 +221,19 @@ impl World {
         }
     }
 
+    /// Unmount, before the inodes are evicted: forgets the root's
+    /// `container.events` inode. The events work notifies it with a
+    /// reference of its own under the registry mutex; once this has taken
+    /// that mutex no notification is running or can start, so none can
+    /// keep the inode busy while the superblock goes away. (Every other
+    /// container is gone: the superblock lives while it has children.)
+    pub(crate) fn forget_root_events(&self, h: &Hierarchy) {
+        let reg = self.registry.lock();
+        if let Some(e) = reg.entry(h) {
+            e.root.events_inode.forget();
+        }
+    }
+
     /// The root container of `h`.
     pub(crate) fn root_of(&self, h: &Hierarchy) -> Result<Arc<Container>> {
         let reg = self.registry.lock();

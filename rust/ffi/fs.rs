@@ -275,13 +275,19 @@ unsafe extern "C" fn fill_super(
 ///
 /// Called by the VFS with a valid superblock of this type.
 unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is a valid superblock.
+    let info = unsafe { (*sb).s_fs_info };
+    if !info.is_null() {
+        // SAFETY: `s_fs_info` owns an `Arc<Hierarchy>` reference until the
+        // end of this function.
+        let h = unsafe { Arc::<Hierarchy>::borrow(info) };
+        // No notifier may hold a reference to one of this superblock's
+        // inodes while they are evicted (see `forget_root_events`).
+        h.world().forget_root_events(&h);
+    }
     // SAFETY: `sb` is a valid superblock; `kill_litter_super` drops the
     // pinned dentries (evicting the inodes) and frees it.
-    let info = unsafe {
-        let info = (*sb).s_fs_info;
-        bindings::kill_litter_super(sb);
-        info
-    };
+    unsafe { bindings::kill_litter_super(sb) };
     if !info.is_null() {
         // SAFETY: `s_fs_info` owned this `Arc<Hierarchy>` reference.
         let h = unsafe { Arc::<Hierarchy>::from_foreign(info) };

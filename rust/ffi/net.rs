@@ -92,14 +92,17 @@ impl Packet<'_> {
     }
 }
 
-/// Whether the current context is a task's with softirqs and interrupts
-/// enabled. Only there does the sending task own the packet, and only
-/// there can no lock that a softirq or an interrupt takes be held (e.g. a
-/// socket's spinlock while TCP processes its backlog), so that the
-/// membership lock may be taken.
-pub(crate) fn plain_task_context() -> bool {
-    // SAFETY: Reads the preempt count and the interrupt flag.
-    unsafe { bindings::container_helper_plain_task_context() }
+/// Whether the packet is sent by the current task on its own behalf: task
+/// context with softirqs and interrupts enabled, so that no lock a softirq
+/// or an interrupt takes can be held (e.g. a socket's spinlock while TCP's
+/// `release_cb` sends what was deferred) and the membership lock may be
+/// taken; and not a kernel thread (which sends for others, e.g. kTLS or
+/// sockmap work) nor an exiting task (which has left its containers
+/// already, before its files are closed and their last segments sent).
+pub(crate) fn sender_context() -> bool {
+    // SAFETY: Reads the preempt count, the interrupt flag and
+    // `current->flags`.
+    unsafe { bindings::container_helper_sender_context() }
 }
 
 /// The `LOCAL_OUT` hook.
@@ -164,6 +167,13 @@ impl Drop for Guard {
     fn drop(&mut self) {
         disable();
     }
+}
+
+/// An identity of `task`'s file table, only to compare with another's
+/// (equal while both use the same table); 0 when it has none.
+pub(crate) fn files_id(task: &Task) -> usize {
+    // SAFETY: `task` is valid; the helper reads `files` under `task_lock`.
+    unsafe { bindings::container_helper_files_id(task::as_raw(task)) }
 }
 
 /// Calls `f` for every socket in `task`'s file table. `f` runs under the

@@ -5,7 +5,8 @@
 //! A container keeps a pointer to its events file's inode, without a
 //! reference (the inode's file node owns a reference on the container, so
 //! a reference back would be a cycle). The pointer is set when the file is
-//! created and cleared by `evict_inode`, before the inode is freed; inodes
+//! created and cleared by `evict_inode`, before the inode is freed (and, for
+//! the root, by unmount before the inodes are evicted); inodes
 //! are freed after an RCU grace period, so a reader that loads the pointer
 //! under RCU can `igrab()` the inode (which fails once eviction started)
 //! and then notify with a reference of its own.
@@ -32,6 +33,11 @@ impl EventsInode {
     /// `evict_inode` calls [`EventsInode::clear`].
     pub(super) unsafe fn set(&self, inode: *mut bindings::inode) {
         self.0.store(inode, Ordering::Release);
+    }
+
+    /// Forgets the inode, whichever it is (the superblock is going away).
+    pub(crate) fn forget(&self) {
+        self.0.store(core::ptr::null_mut(), Ordering::Release);
     }
 
     /// Forgets `inode` if it is the one recorded (its eviction).

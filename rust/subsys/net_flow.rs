@@ -142,7 +142,16 @@ fn classid_write(c: &Arc<Container>, buf: &[u8]) -> Result {
     if new == 0 {
         untag_one();
     }
-    crate::files::for_each_task_in(c, |t| retag(t, old, new));
+    // The threads of a process share one file table (unless one unshared
+    // it) and are visited one after another from the root: walk it once.
+    let mut last = (0, 0);
+    crate::files::for_each_task_in(c, |t| {
+        let table = (task::vtgid(t), net::files_id(t));
+        if table != last {
+            last = table;
+            retag(t, old, new);
+        }
+    });
     Ok(())
 }
 
@@ -166,8 +175,8 @@ pub(crate) fn retag(task: &Task, old: u32, new: u32) {
     });
 }
 
-/// The class id of the current task's container, 0 when untagged. Plain
-/// task context only ([`net::plain_task_context`]): the membership lock is
+/// The class id of the current task's container, 0 when untagged. Sender
+/// context only ([`net::sender_context`]): the membership lock is
 /// taken with softirqs enabled elsewhere, so it must never be taken in
 /// softirq context or while a softirq-safe lock is held.
 fn current_classid(world: &World) -> u32 {
@@ -183,12 +192,12 @@ fn current_classid(world: &World) -> u32 {
 
 /// The `LOCAL_OUT` hook: a packet a tagged task sends carries its class
 /// id, and so does its socket from then on. Packets sent in softirq
-/// context, or by a task with softirqs off (TCP processing its backlog as
-/// the socket lock is released), keep what the IP layer copied from
-/// `sk_priority`, which the task's earlier sends (or its last move)
-/// stamped.
+/// context, with softirqs off (TCP's `release_cb` sending what was
+/// deferred), by a kernel thread or by an exiting task keep what the IP
+/// layer copied from `sk_priority`, which the owner's earlier sends (or its
+/// last move) stamped.
 pub(crate) fn local_out(world: &World, pkt: &mut Packet<'_>) {
-    if !net::plain_task_context() {
+    if !net::sender_context() {
         return;
     }
     let classid = {

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,6 +176,25 @@ TEST_F(e, release_agent_runs_with_path)
 	ASSERT_EQ(0, ct_write(P("a/notify_on_release"), "1"));
 	ASSERT_EQ(0, ct_rmdir(P("a/b")));
 	EXPECT_TRUE(wait_for(AGENT_OUT, "\n/a\n"));
+}
+
+/*
+ * Removing the last child queues an event for the root, which the events
+ * work delivers to the root's container.events inode while the unmount that
+ * follows at once evicts the superblock's inodes. Each cycle must work, and
+ * no "Busy inodes after unmount" (a WARNING the splat check catches) or
+ * use-after-free may follow.
+ */
+TEST_F(e, umount_while_events_are_delivered)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		ASSERT_EQ(0, ct_mkdir(P("a")));
+		ASSERT_EQ(0, ct_rmdir(P("a")));
+		ASSERT_EQ(0, umount(self->root)) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, ct_mount(self->root, "debug")) TH_LOG("cycle %d", i);
+	}
 }
 
 TEST_HARNESS_MAIN
