@@ -14,7 +14,7 @@ use crate::cftype::errno;
 use crate::ffi::notify::EventsInode;
 use crate::hierarchy::Hierarchy;
 use crate::logic::parse::validate_container_name;
-use crate::subsys::{Css, NR_SUBSYS};
+use crate::subsys::{Css, Siblings, NR_SUBSYS};
 use crate::world::Registry;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::*;
@@ -58,7 +58,7 @@ pub(crate) struct Node {
     /// Directory name (empty for a root).
     pub(crate) name: KVec<u8>,
     /// Child containers, by id.
-    pub(crate) children: RBTree<u64, Arc<Container>>,
+    pub(crate) children: Siblings,
     /// `notify_on_release`.
     pub(crate) notify_on_release: bool,
     /// `container.clone_children`.
@@ -168,11 +168,12 @@ impl Container {
         h: &Hierarchy,
         parent: Option<&Container>,
         clone_children: bool,
+        siblings: Option<&Siblings>,
     ) -> Result<[Option<Css>; NR_SUBSYS]> {
         let mut css: [Option<Css>; NR_SUBSYS] = [const { None }; NR_SUBSYS];
         for id in h.subsystems() {
             let parent_css = parent.and_then(|p| p.css(id));
-            match id.ops().create(parent_css, clone_children) {
+            match id.ops().create(parent_css, clone_children, siblings) {
                 Ok(c) => {
                     if let Some(slot) = css.get_mut(id.index()) {
                         *slot = Some(c);
@@ -189,7 +190,7 @@ impl Container {
 
     /// Creates the root container of a new hierarchy.
     pub(crate) fn new_root(reg: &mut Registry, h: &Arc<Hierarchy>) -> Result<Arc<Self>> {
-        let css = Self::create_css(h, None, false)?;
+        let css = Self::create_css(h, None, false, None)?;
         // The `clone_children` mount option sets the root's flag, which
         // children then inherit (cgroup v1).
         Self::insert(reg, h, None, KVec::new(), css, false, h.clone_children())
@@ -281,7 +282,8 @@ impl Container {
         };
         let mut owned = KVec::new();
         owned.extend_from_slice(name, GFP_KERNEL)?;
-        let css = Self::create_css(&h, Some(parent), clone)?;
+        let siblings = reg.nodes.get(&parent.id).map(|n| &n.children);
+        let css = Self::create_css(&h, Some(parent), clone, siblings)?;
         let c = Self::insert(
             &mut reg,
             &h,

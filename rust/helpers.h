@@ -77,10 +77,14 @@ typedef void (*container_mpol_rebind_t)(struct task_struct *p, const void *nodes
 typedef void (*container_cpuset_cpus_t)(struct task_struct *p, struct cpumask *mask);
 typedef void (*container_task_work_t)(struct callback_head *head);
 typedef int (*container_cpuhp_t)(unsigned int cpu);
+/* cpus_read_lock() / cpus_read_unlock(): no CPU comes or goes meanwhile. */
+void container_helper_cpus_read_lock(void);
+void container_helper_cpus_read_unlock(void);
 unsigned int container_helper_nr_cpu_ids(void);
 unsigned int container_helper_nr_node_ids(void);
-/* cpu_online_mask / node_states[N_MEMORY] as u64 words. */
-void container_helper_online_cpus(u64 *out, unsigned int nbits);
+/* cpu_active_mask / cpu_possible_mask / node_states[N_MEMORY] as u64 words. */
+void container_helper_active_cpus(u64 *out, unsigned int nbits);
+void container_helper_possible_cpus(u64 *out, unsigned int nbits);
 void container_helper_memory_nodes(u64 *out, unsigned int nbits);
 /* A cpumask from and to u64 words. */
 void container_helper_cpumask_get(const struct cpumask *mask, u64 *out, unsigned int nbits);

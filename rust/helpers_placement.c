@@ -32,9 +32,24 @@ unsigned int container_helper_nr_node_ids(void)
 	return nr_node_ids;
 }
 
-void container_helper_online_cpus(u64 *out, unsigned int nbits)
+void container_helper_active_cpus(u64 *out, unsigned int nbits)
 {
-	bitmap_to_arr64(out, cpumask_bits(cpu_online_mask), min(nbits, nr_cpumask_bits));
+	bitmap_to_arr64(out, cpumask_bits(cpu_active_mask), min(nbits, nr_cpumask_bits));
+}
+
+void container_helper_possible_cpus(u64 *out, unsigned int nbits)
+{
+	bitmap_to_arr64(out, cpumask_bits(cpu_possible_mask), min(nbits, nr_cpumask_bits));
+}
+
+void container_helper_cpus_read_lock(void)
+{
+	cpus_read_lock();
+}
+
+void container_helper_cpus_read_unlock(void)
+{
+	cpus_read_unlock();
 }
 
 void container_helper_memory_nodes(u64 *out, unsigned int nbits)

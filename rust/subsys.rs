@@ -17,9 +17,11 @@
 //! | `fork`, `exit` | atomic (tracepoint probe, preemption off), must not sleep or allocate with `GFP_KERNEL` | membership spinlock |
 
 use crate::cftype::CfType;
+use crate::container::Container;
 use crate::ffi::task::Task;
 use core::any::Any;
 use kernel::prelude::*;
+use kernel::rbtree::RBTree;
 use kernel::sync::Arc;
 
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
@@ -161,6 +163,29 @@ pub(crate) struct CreateCtx<'a, S> {
     pub(crate) parent: Option<&'a S>,
     /// The parent's `container.clone_children`: copy its configuration.
     pub(crate) clone_children: bool,
+    /// The new container's siblings-to-be (`None` for a root).
+    siblings: Option<&'a Siblings>,
+    /// The subsystem (to find its state in the siblings).
+    id: SubsysId,
+}
+
+/// The children of a container, by id.
+pub(crate) type Siblings = RBTree<u64, Arc<Container>>;
+
+impl<S: 'static> CreateCtx<'_, S> {
+    /// Whether the state of this subsystem in any existing sibling of the
+    /// new container satisfies `f`.
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code, reason = "used by cpuset and memset")
+    )]
+    pub(crate) fn any_sibling(&self, f: impl Fn(&S) -> bool) -> bool {
+        self.siblings.is_some_and(|s| {
+            s.iter()
+                .filter_map(|(_, c)| c.css(self.id).and_then(|css| css.get::<S>()))
+                .any(f)
+        })
+    }
 }
 
 /// A subsystem: per-container state plus hooks. See the module docs for the
@@ -233,7 +258,12 @@ pub(crate) trait SubsysOps: Sync {
     /// Control files of the subsystem.
     fn files(&self) -> &'static [CfType];
     /// See [`Subsys::create`].
-    fn create(&self, parent: Option<&Css>, clone_children: bool) -> Result<Css>;
+    fn create(
+        &self,
+        parent: Option<&Css>,
+        clone_children: bool,
+        siblings: Option<&Siblings>,
+    ) -> Result<Css>;
     /// See [`Subsys::populate`].
     fn populate(&self, css: &Css) -> Result;
     /// See [`Subsys::destroy`].
@@ -271,10 +301,17 @@ impl<S: Subsys> SubsysOps for Adapter<S> {
         S::FILES
     }
 
-    fn create(&self, parent: Option<&Css>, clone_children: bool) -> Result<Css> {
+    fn create(
+        &self,
+        parent: Option<&Css>,
+        clone_children: bool,
+        siblings: Option<&Siblings>,
+    ) -> Result<Css> {
         let ctx = CreateCtx {
             parent: parent.and_then(Self::state),
             clone_children,
+            siblings,
+            id: S::ID,
         };
         let state: Arc<dyn Any + Send + Sync> = Arc::new(S::create(&ctx)?, GFP_KERNEL)?;
         // INVARIANT: `state` was created by subsystem `S::ID`.

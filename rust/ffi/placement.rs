@@ -6,7 +6,7 @@
 //! Masks cross this boundary as `u64` words (bit `n` of word `n / 64` is CPU
 //! or node `n`), covering the first [`MAX_BITS`] CPUs or nodes.
 //!
-//! Four kernel facilities are optional. They come from
+//! Five kernel facilities are optional. They come from
 //! `scripts/patches/0001` and are looked up by name with `symbol_get()` at
 //! load time, so the module loads on an unpatched kernel and reports what is
 //! missing ([`Features`]):
@@ -14,7 +14,9 @@
 //!   `sched_setaffinity()` and the cgroup cpuset compute for a task to the
 //!   task's container;
 //! - `cpuset_cpus_allowed()`: the task's cgroup cpuset, which the module
-//!   intersects with the container when it sets a task's affinity;
+//!   intersects with the container when it sets a task's affinity, under
+//!   `cpuset_lock()` when exported, so that the cgroup cpuset cannot apply
+//!   a stale container mask in between;
 //! - `cpusets_pre_enable_key`, `cpusets_enabled_key`: while the module holds
 //!   them, the page allocator honours `task->mems_allowed`;
 //! - `mpol_rebind_task()`: rebinds a task's mempolicy to its new nodes.
@@ -37,7 +39,7 @@ use super::bindings;
 use super::task::{self, Task};
 use crate::world::World;
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use kernel::c_str;
 use kernel::error::to_result;
 use kernel::ffi::{c_int, c_uint};
@@ -67,20 +69,80 @@ pub(crate) fn nr_nodes() -> usize {
     (n as usize).min(MAX_BITS)
 }
 
-/// CPUs being taken offline: set by the hotplug teardown callback (which
-/// runs while the CPU is still in `cpu_online_mask`), cleared when it is
-/// back online.
-static GOING_DOWN: [AtomicU64; MAX_WORDS] = [const { AtomicU64::new(0) }; MAX_WORDS];
-
-/// The online CPUs, less those being taken offline.
-pub(crate) fn online_cpus() -> Bits {
+/// The active CPUs (`cpu_active_mask`): those the scheduler places tasks
+/// on. A CPU being brought up is online before it is active, and one being
+/// taken down inactive before it is offline; the hotplug work runs under
+/// [`cpus_read_lock`], after the whole transition.
+pub(crate) fn active_cpus() -> Bits {
     let mut out: Bits = [0; MAX_WORDS];
     // SAFETY: `out` has room for `MAX_BITS` bits.
-    unsafe { bindings::container_helper_online_cpus(out.as_mut_ptr(), MAX_BITS as c_uint) };
-    for (w, g) in out.iter_mut().zip(GOING_DOWN.iter()) {
-        *w &= !g.load(Ordering::Relaxed);
-    }
+    unsafe { bindings::container_helper_active_cpus(out.as_mut_ptr(), MAX_BITS as c_uint) };
     out
+}
+
+/// Every CPU there can be (`cpu_possible_mask`).
+pub(crate) fn possible_cpus() -> Bits {
+    let mut out: Bits = [0; MAX_WORDS];
+    // SAFETY: `out` has room for `MAX_BITS` bits.
+    unsafe { bindings::container_helper_possible_cpus(out.as_mut_ptr(), MAX_BITS as c_uint) };
+    out
+}
+
+/// Holds `cpus_read_lock()`: no CPU comes or goes until it is dropped.
+pub(crate) struct CpusReadLock(());
+
+/// Takes `cpus_read_lock()` (process context, may sleep). Not while holding
+/// it already: a hotplug writer waiting in between would deadlock.
+pub(crate) fn cpus_read_lock() -> CpusReadLock {
+    // SAFETY: Process context; released by `Drop`.
+    unsafe { bindings::container_helper_cpus_read_lock() };
+    CpusReadLock(())
+}
+
+impl Drop for CpusReadLock {
+    fn drop(&mut self) {
+        // SAFETY: Taken by `cpus_read_lock`.
+        unsafe { bindings::container_helper_cpus_read_unlock() };
+    }
+}
+
+/// Prototype of `cpuset_lock()` / `cpuset_unlock()`.
+type CpusetLockFn = unsafe extern "C" fn();
+
+/// Holds the cgroup cpuset's mutex, when the kernel exports it.
+pub(crate) struct CgroupCpusetLock(Option<CpusetLockFn>);
+
+/// Takes the cgroup cpuset's mutex (`cpuset_lock()`), under which the
+/// cgroup cpuset sets tasks' affinity (and calls the restrict hook), if the
+/// kernel exports it; else nothing. Process context, may sleep. Lock order:
+/// registry mutex, `cpus_read_lock()`, then this.
+pub(crate) fn lock_cgroup_cpuset() -> CgroupCpusetLock {
+    let lock = CPUSET_LOCK.load(Ordering::Acquire);
+    let unlock = CPUSET_UNLOCK.load(Ordering::Acquire);
+    if lock.is_null() || unlock.is_null() {
+        return CgroupCpusetLock(None);
+    }
+    // `CPUSET_LOCK` and `CPUSET_UNLOCK` are null or `cpuset_lock` and
+    // `cpuset_unlock` (vmlinux symbols, never unloaded), both `void (void)`.
+    // SAFETY: See above.
+    let (lock, unlock) = unsafe {
+        (
+            core::mem::transmute::<*mut c_void, CpusetLockFn>(lock),
+            core::mem::transmute::<*mut c_void, CpusetLockFn>(unlock),
+        )
+    };
+    // SAFETY: Process context; `Drop` unlocks.
+    unsafe { lock() };
+    CgroupCpusetLock(Some(unlock))
+}
+
+impl Drop for CgroupCpusetLock {
+    fn drop(&mut self) {
+        if let Some(unlock) = self.0 {
+            // SAFETY: Locked by `lock_cgroup_cpuset`.
+            unsafe { unlock() };
+        }
+    }
 }
 
 /// The nodes with memory (`node_states[N_MEMORY]`).
@@ -217,6 +279,10 @@ static KEYS: AtomicBool = AtomicBool::new(false);
 static REBIND: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
 /// `cpuset_cpus_allowed`, or null.
 static CPUSET_CPUS: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// `cpuset_lock`, or null.
+static CPUSET_LOCK: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// `cpuset_unlock`, or null.
+static CPUSET_UNLOCK: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
 /// `cpusets_enabled_key` while the module holds it, or null.
 static ENABLED_KEY: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
 /// Fork fix-ups queued and not finished (see [`queue_fixup`]).
@@ -351,18 +417,10 @@ fn wait_for_fixups() {
     unsafe { bindings::container_helper_synchronize_rcu_tasks() };
 }
 
-/// Marks `cpu` in or out of [`GOING_DOWN`] and tells the world.
+/// Tells the world that CPUs come or go; it re-applies placement from a
+/// work item, which waits for the transition to finish.
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-fn hotplug(cpu: c_uint, down: bool) -> c_int {
-    let cpu = cpu as usize;
-    if let Some(w) = GOING_DOWN.get(cpu / 64) {
-        let bit = 1u64 << (cpu % 64);
-        if down {
-            w.fetch_or(bit, Ordering::Relaxed);
-        } else {
-            w.fetch_and(!bit, Ordering::Relaxed);
-        }
-    }
+fn hotplug() -> c_int {
     let data = WORLD.load(Ordering::Acquire);
     if !data.is_null() {
         // SAFETY: `WORLD` holds an `Arc<World>` until the hotplug state is
@@ -375,14 +433,14 @@ fn hotplug(cpu: c_uint, down: bool) -> c_int {
 
 /// CPU hotplug startup callback (process context, may sleep).
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-extern "C" fn cpu_online(cpu: c_uint) -> c_int {
-    hotplug(cpu, false)
+extern "C" fn cpu_online(_cpu: c_uint) -> c_int {
+    hotplug()
 }
 
 /// CPU hotplug teardown callback (process context, may sleep).
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-extern "C" fn cpu_offline(cpu: c_uint) -> c_int {
-    hotplug(cpu, true)
+extern "C" fn cpu_offline(_cpu: c_uint) -> c_int {
+    hotplug()
 }
 
 /// Looks up a GPL symbol by name; null if the kernel lacks it. The symbols
@@ -421,6 +479,21 @@ impl Placement {
     pub(crate) fn new(world: Arc<World>) -> Result<Self> {
         // SAFETY: Called once, at load; `Drop` frees them.
         to_result(unsafe { bindings::container_helper_placement_init() })?;
+        // SAFETY: Read variables set at boot.
+        let (cpus, nodes) = unsafe {
+            (
+                bindings::container_helper_nr_cpu_ids(),
+                bindings::container_helper_nr_node_ids(),
+            )
+        };
+        if cpus as usize > MAX_BITS || nodes as usize > MAX_BITS {
+            pr_warn!(
+                "{} CPUs and {} nodes: only the first {} of each can be placed in containers\n",
+                cpus,
+                nodes,
+                MAX_BITS
+            );
+        }
         WORLD.store(world.into_foreign().cast_mut(), Ordering::Release);
         // `this` releases `WORLD` and whatever it holds on drop.
         let mut this = Self {
@@ -468,6 +541,12 @@ impl Placement {
         }
         let cpuset_cpus = symbol_get(c_str!("cpuset_cpus_allowed"));
         CPUSET_CPUS.store(cpuset_cpus, Ordering::Release);
+        let lock = symbol_get(c_str!("cpuset_lock"));
+        let unlock = symbol_get(c_str!("cpuset_unlock"));
+        if !lock.is_null() && !unlock.is_null() {
+            CPUSET_LOCK.store(lock, Ordering::Release);
+            CPUSET_UNLOCK.store(unlock, Ordering::Release);
+        }
         Ok(())
     }
 
@@ -520,6 +599,8 @@ impl Drop for Placement {
         }
         REBIND.store(core::ptr::null_mut(), Ordering::Release);
         CPUSET_CPUS.store(core::ptr::null_mut(), Ordering::Release);
+        CPUSET_LOCK.store(core::ptr::null_mut(), Ordering::Release);
+        CPUSET_UNLOCK.store(core::ptr::null_mut(), Ordering::Release);
         let data = WORLD.swap(core::ptr::null_mut(), Ordering::AcqRel);
         if !data.is_null() {
             // SAFETY: `data` came from `into_foreign` in `new` and nothing

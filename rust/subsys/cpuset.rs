@@ -47,13 +47,24 @@ impl Resource for Cpuset {
     }
 
     fn usable() -> Bits {
-        kplace::online_cpus()
+        kplace::active_cpus()
+    }
+
+    /// Tasks in the root may run anywhere, as in the cgroup cpuset's top
+    /// cpuset: CPUs that come online later are theirs too.
+    fn root_mask() -> Bits {
+        kplace::possible_cpus()
     }
 
     fn apply(task: &Task, mask: &Bits) {
+        // The cgroup cpuset changes affinity (calling the restrict hook)
+        // under its own mutex: holding it here, the container's new mask is
+        // either seen by a concurrent cgroup change or applied after it,
+        // on top of the cgroup's new mask.
+        let _cgroup = kplace::lock_cgroup_cpuset();
         let mut cpus = *mask;
         if let Some(mut outer) = kplace::cgroup_cpus(task) {
-            let how = cpuset_rules::confine(&mut outer, mask, &kplace::online_cpus());
+            let how = cpuset_rules::confine(&mut outer, mask, &kplace::active_cpus());
             if how != Confined::Unchanged {
                 cpus = outer;
             }
@@ -61,8 +72,8 @@ impl Resource for Cpuset {
                 report_conflict(task);
             }
         }
-        // Fails only if no CPU of `cpus` is active and allowed by the task's
-        // own request, which hotplug then repairs; nothing to report.
+        // Fails only if no CPU of `cpus` is active (a hotplug racing with a
+        // write or an attach), and the hotplug work then re-applies it.
         let _ = kplace::set_cpus_allowed(task, &cpus);
     }
 
@@ -81,7 +92,7 @@ pub(crate) fn restrict(world: &World, task: &Task, mask: &mut Bits) -> bool {
         return false;
     }
     let before = *mask;
-    if cpuset_rules::confine(mask, &container, &kplace::online_cpus()) == Confined::Replaced {
+    if cpuset_rules::confine(mask, &container, &kplace::active_cpus()) == Confined::Replaced {
         report_conflict(task);
     }
     *mask != before

@@ -54,6 +54,10 @@ pub(crate) trait Resource: Sync + 'static {
     fn nbits() -> usize;
     /// The CPUs or nodes usable now.
     fn usable() -> Bits;
+    /// What a task moved to the root is confined to.
+    fn root_mask() -> Bits {
+        Self::usable()
+    }
     /// Confines `task` to `mask` (process context, may sleep).
     fn apply(task: &Task, mask: &Bits);
     /// What `task` is confined to now (atomic context).
@@ -94,6 +98,8 @@ pub(crate) struct Place {
     pub(crate) effective: Mask,
     /// `cpu_exclusive`/`mem_exclusive`.
     exclusive: AtomicBool,
+    /// Whether this is a hierarchy's root.
+    root: bool,
 }
 
 /// The empty mask.
@@ -117,13 +123,18 @@ fn effective_of(req: &Bits, parent: &Bits, usable: &Bits) -> Bits {
 }
 
 /// `create`: the root spans everything usable; a child starts empty or,
-/// with `clone_children`, with its parent's request.
+/// with `clone_children` and no exclusive sibling, with its parent's
+/// request.
 pub(crate) fn create<R: Resource>(ctx: &CreateCtx<'_, Place>) -> Result<Place> {
     let usable = R::usable();
     let (req, eff) = match ctx.parent {
         None => (usable, usable),
         Some(p) => {
-            let req = if ctx.clone_children {
+            // As the cgroup cpuset: no copy next to an exclusive sibling,
+            // which the copy would overlap.
+            let req = if ctx.clone_children
+                && !ctx.any_sibling(|s| s.exclusive.load(Ordering::Relaxed))
+            {
                 p.requested.get()
             } else {
                 EMPTY
@@ -135,6 +146,7 @@ pub(crate) fn create<R: Resource>(ctx: &CreateCtx<'_, Place>) -> Result<Place> {
         requested: Mask::new(&req),
         effective: Mask::new(&eff),
         exclusive: AtomicBool::new(false),
+        root: ctx.parent.is_none(),
     })
 }
 
@@ -143,9 +155,15 @@ pub(crate) fn can_attach(state: &Place) -> Result {
     cpuset_rules::validate_attach(&state.effective.get()).map_err(errno)
 }
 
-/// `attach`: confines the task to the container's effective mask.
+/// `attach`: confines the task to the container's effective mask (the
+/// root: to [`Resource::root_mask`]).
 pub(crate) fn attach<R: Resource>(state: &Place, task: &Task) {
-    R::apply(task, &state.effective.get());
+    let mask = if state.root {
+        R::root_mask()
+    } else {
+        state.effective.get()
+    };
+    R::apply(task, &mask);
 }
 
 /// `fork`: the child copied its parent's mask early in `fork()`. If the
@@ -418,6 +436,9 @@ fn update<R: Resource>(
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
 fn rebuild<R: Resource>(world: &World) -> Result {
     let reg = world.registry.lock();
+    // The hotplug callbacks queue this work mid-transition; waiting for the
+    // transition to end here makes the masks read below final.
+    let _cpus = crate::ffi::placement::cpus_read_lock();
     let Some(slot) = world.bound_slot(R::ID) else {
         return Ok(());
     };

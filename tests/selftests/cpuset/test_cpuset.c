@@ -140,6 +140,24 @@ TEST_F(cs, clone_children_copies_cpus)
 	EXPECT_TRUE(ct_reads(P("a/c/cpuset.cpus"), ""));
 }
 
+/* As the cgroup cpuset: clone_children copies nothing next to an exclusive
+ * sibling, whose CPUs the copy would overlap. */
+TEST_F(cs, clone_children_skips_copy_next_to_exclusive_sibling)
+{
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "2-3"));
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpu_exclusive"), "1"));
+	ASSERT_EQ(0, ct_write(P("a/container.clone_children"), "1"));
+	ASSERT_EQ(0, ct_mkdir(P("a/b")));
+	EXPECT_TRUE(ct_reads(P("a/b/cpuset.cpus"), "2-3"));
+	ASSERT_EQ(0, ct_write(P("a/b/cpuset.cpu_exclusive"), "1"));
+	ASSERT_EQ(0, ct_mkdir(P("a/c")));
+	EXPECT_TRUE(ct_reads(P("a/c/cpuset.cpus"), ""));
+	/* Not exclusive any more: copies again. */
+	ASSERT_EQ(0, ct_write(P("a/b/cpuset.cpu_exclusive"), "0"));
+	ASSERT_EQ(0, ct_mkdir(P("a/d")));
+	EXPECT_TRUE(ct_reads(P("a/d/cpuset.cpus"), "2-3"));
+}
+
 /* Runs in a child moved to a cpuset: samples the CPU it runs on. Exit
  * status: 0 if every sample was in MASK, 1 otherwise. */
 static int sample_cpus(unsigned long mask)
@@ -278,6 +296,54 @@ TEST_F(cs, hotplug_effective)
 	}
 	EXPECT_STREQ("2-3", v);
 	ct_reap(pid);
+}
+
+/* Polls PID's Cpus_allowed_list for WANT, up to 5 s (the hotplug work is
+ * asynchronous). */
+static bool affinity_becomes(pid_t pid, const char *want)
+{
+	char v[128];
+
+	for (int i = 0; i < 50; i++) {
+		if (!ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)) && !strcmp(v, want))
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/*
+ * A task whose container lost all its CPUs runs on the nearest ancestor's,
+ * and gets its own back once the CPU is active again; a task moved to the
+ * root while a CPU is offline may use it once it is back (possible CPUs,
+ * as the cgroup cpuset's top cpuset).
+ */
+TEST_F(cs, hotplug_fallback_and_root)
+{
+	pid_t in_b, in_root;
+
+	if (access("/sys/devices/system/cpu/cpu3/online", W_OK))
+		SKIP(return, "CPU 3 cannot be offlined");
+	ASSERT_EQ(0, ct_mkdir(P("b")));
+	ASSERT_EQ(0, ct_write(P("b/cpuset.cpus"), "3"));
+	in_b = ct_spawn_sleeper();
+	ASSERT_GT(in_b, 0);
+	self->child = in_b;
+	ASSERT_EQ(0, ct_write_id(P("b/tasks"), in_b));
+	EXPECT_TRUE(affinity_becomes(in_b, "3"));
+
+	ASSERT_EQ(0, cpu_online(3, 0));
+	EXPECT_TRUE(affinity_becomes(in_b, "0-2"));
+	in_root = ct_spawn_sleeper();
+	ASSERT_GT(in_root, 0);
+	ASSERT_EQ(0, ct_write_id(P("b/tasks"), in_root));
+	EXPECT_TRUE(affinity_becomes(in_root, "0-2"));
+	ASSERT_EQ(0, ct_write_id(P("tasks"), in_root));
+
+	ASSERT_EQ(0, cpu_online(3, 1));
+	EXPECT_TRUE(affinity_becomes(in_b, "3"));
+	EXPECT_TRUE(affinity_becomes(in_root, "0-3"));
+	ct_reap(in_root);
 }
 
 /*
