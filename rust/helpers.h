@@ -89,7 +89,7 @@ void container_helper_memory_nodes(u64 *out, unsigned int nbits);
 /* A cpumask from and to u64 words. */
 void container_helper_cpumask_get(const struct cpumask *mask, u64 *out, unsigned int nbits);
 void container_helper_cpumask_set(struct cpumask *mask, const u64 *bits, unsigned int nbits);
-/* Allocate / free the scratch masks of the two helpers below (module load). */
+/* Allocate / free the scratch mask of the two helpers below (module load). */
 int container_helper_placement_init(void);
 void container_helper_placement_exit(void);
 /* set_cpus_allowed_ptr() with a mask given as u64 words; may sleep, never allocates. */

@@ -70,28 +70,21 @@ void container_helper_cpumask_set(struct cpumask *mask, const u64 *bits, unsigne
 }
 
 /*
- * Scratch masks for the two helpers below, allocated at load so that
+ * The scratch mask of the two helpers below, allocated at load so that
  * confining a task never fails for want of memory (cpumask_var_t is
- * allocated with CONFIG_CPUMASK_OFFSTACK), and the mutex that guards them
+ * allocated with CONFIG_CPUMASK_OFFSTACK), and the mutex that guards it
  * (set_cpus_allowed_ptr() may sleep).
  */
-static cpumask_var_t container_scratch, container_scratch_cpuset;
+static cpumask_var_t container_scratch;
 static DEFINE_MUTEX(container_scratch_lock);
 
 int container_helper_placement_init(void)
 {
-	if (!zalloc_cpumask_var(&container_scratch, GFP_KERNEL))
-		return -ENOMEM;
-	if (!zalloc_cpumask_var(&container_scratch_cpuset, GFP_KERNEL)) {
-		free_cpumask_var(container_scratch);
-		return -ENOMEM;
-	}
-	return 0;
+	return zalloc_cpumask_var(&container_scratch, GFP_KERNEL) ? 0 : -ENOMEM;
 }
 
 void container_helper_placement_exit(void)
 {
-	free_cpumask_var(container_scratch_cpuset);
 	free_cpumask_var(container_scratch);
 }
 
@@ -121,9 +114,9 @@ void container_helper_cpuset_cpus(struct task_struct *p, u64 *out, unsigned int 
 				  container_cpuset_cpus_t cpuset_cpus)
 {
 	mutex_lock(&container_scratch_lock);
-	cpumask_clear(container_scratch_cpuset);
-	cpuset_cpus(p, container_scratch_cpuset);
-	bitmap_to_arr64(out, cpumask_bits(container_scratch_cpuset), min(nbits, nr_cpumask_bits));
+	cpumask_clear(container_scratch);
+	cpuset_cpus(p, container_scratch);
+	bitmap_to_arr64(out, cpumask_bits(container_scratch), min(nbits, nr_cpumask_bits));
 	mutex_unlock(&container_scratch_lock);
 }
 

@@ -209,7 +209,7 @@ pub(crate) fn cgroup_cpus(task: &Task) -> Option<Bits> {
     let f = unsafe { core::mem::transmute::<*mut c_void, bindings::container_cpuset_cpus_t>(f) };
     let mut out: Bits = [0; MAX_WORDS];
     // SAFETY: `task` is valid; `out` has room for `MAX_BITS` bits; `f` is
-    // the kernel function; the scratch masks exist while `Placement` does.
+    // the kernel function; the scratch mask exists while `Placement` does.
     unsafe {
         bindings::container_helper_cpuset_cpus(
             task::as_raw(task),
