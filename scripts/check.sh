@@ -88,27 +88,97 @@ lint_build "variant (sample only)" "$variant" CONFIG_TASK_CONTAINERS_CPUSET=n \
 	CONFIG_TASK_CONTAINERS_DEBUG=n CONFIG_TASK_CONTAINERS_SAMPLE=y
 
 # --- 2. guest tests --------------------------------------------------------
+# The guest is emulated by single-threaded TCG: one QEMU uses one host core.
+# The suites are split over CONTAINER_GUESTS guests (default: one per host
+# core, at most 2) booted side by side, the second once the first has booted
+# (two boots at once on 2 cores time out in udev). Each program goes to the
+# guest with the least work, longest first, weighed by the durations of the
+# last run on this machine (else by rough defaults); results, kernel logs and
+# durations are merged below.
 say "building guest tests"
 make -s -C "$ROOT/tests/selftests" KSRC="$kdir" >&2
-set +e
-"$ROOT/scripts/vm.sh" "${kdir_arg[@]}" --out "$out" -- "$ROOT/tests/run_guest.sh" "$out" \
-	| tee "$out/guest.log"
-vm_rc=${PIPESTATUS[0]}
-set -e
+cores=$(nproc)
+guests=${CONTAINER_GUESTS:-$(( cores < 2 ? 1 : 2 ))}
+history=$CONTAINER_CACHE/suite-seconds
+declare -A weight=([fault]=300 [net_flow]=300 [cpuset]=200 [tasks]=120 [events]=90
+	[soundness]=200 [memset]=90 [hierarchy]=60 [dir]=40 [module]=60 [samples]=60 [system]=30)
+declare -A load
+for g in $(seq "$guests"); do load[$g]=0; mkdir -p "$out/g$g"; : > "$out/g$g/run.list"; done
+while read -r w suite prog; do
+	best=1
+	for g in $(seq "$guests"); do [ "${load[$g]}" -lt "${load[$best]}" ] && best=$g; done
+	load[$best]=$(( ${load[$best]} + w ))
+	echo "$suite $prog" >> "$out/g$best/run.list"
+done < <(while read -r suite prog; do
+		w=$(awk -v s="$suite" -v p="$prog" '$1 == s && $2 == p { w = $3 } END { print w + 0 }' "$history" 2>/dev/null)
+		[ "${w:-0}" -gt 0 ] || w=${weight[$suite]:-60}
+		echo "$w $suite $prog"
+	done < "$ROOT/build/selftests/run.list" | sort -rn)
+# The soak knob and the seed of sampled tests go to every guest.
+seed=${CONTAINER_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+say "guest tests in $guests guest(s); CONTAINER_SEED=$seed${CONTAINER_SOAK:+, soaking (CONTAINER_SOAK=$CONTAINER_SOAK s per stress test)}"
+pids=()
+for g in $(seq "$guests"); do
+	printf 'CONTAINER_SOAK=%q\nCONTAINER_SEED=%q\n' "${CONTAINER_SOAK:-}" "$seed" > "$out/g$g/env"
+	"$ROOT/scripts/vm.sh" "${kdir_arg[@]}" --out "$out/g$g" -- \
+		"$ROOT/tests/run_guest.sh" "$out/g$g" "$out/g$g/run.list" > "$out/g$g/vm.log" 2>&1 &
+	pids+=($!)
+	say "guest $g started ($(wc -l < "$out/g$g/run.list") programs; log: $out/g$g/vm.log)"
+	# Let this guest boot before the next one starts.
+	if [ "$g" -lt "$guests" ]; then
+		for _ in $(seq 1200); do
+			[ -e "$out/g$g/started" ] && break
+			kill -0 "${pids[-1]}" 2>/dev/null || break
+			sleep 1
+		done
+	fi
+done
+vm_rcs=()
+for i in "${!pids[@]}"; do
+	set +e; wait "${pids[$i]}"; vm_rcs+=($?); set -e
+done
+: > "$out/guest.log"; : > "$out/dmesg.txt"; : > "$out/durations.txt"
+for g in $(seq "$guests"); do
+	gd=$out/g$g
+	echo "# guest $g"
+	# The TAP stream as the guest wrote it (when the guest never ran the
+	# command, the VM log says why).
+	if [ -s "$gd/tap.log" ]; then cat "$gd/tap.log"; else cat "$gd/vm.log"; fi
+	cat "$gd/tap.log" >> "$out/guest.log" 2>/dev/null || true
+	cat "$gd/durations.txt" >> "$out/durations.txt" 2>/dev/null || true
+	if [ -s "$gd/dmesg.txt" ]; then
+		{ echo "=== guest $g"; cat "$gd/dmesg.txt" "$gd/kmemleak.txt" 2>/dev/null; } >> "$out/dmesg.txt"
+	else
+		echo "splat check: no kernel log from guest $g ($gd/dmesg.txt)" >&2
+		failed=$((failed + 1))
+	fi
+done
 # TAP results of every suite: "ok N name", "not ok N name", "# SKIP".
 p=$(grep -cE '^ok [0-9]+ ' "$out/guest.log") || true
 s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/guest.log") || true
 f=$(grep -cE '^not ok [0-9]+ ' "$out/guest.log") || true
 passed=$((passed + p - s)); skipped=$((skipped + s)); failed=$((failed + f))
-if [ "$vm_rc" != 0 ] && [ "$f" = 0 ]; then
-	echo "guest run failed (exit $vm_rc) without a failing test: counted as a failure" >&2
+# A suite killed by its time limit, or a guest that failed without a failing
+# test (crash, boot failure), is a failure too.
+k=$(grep -cE '^not ok - .* killed after' "$out/guest.log") || true
+failed=$((failed + k))
+for i in "${!vm_rcs[@]}"; do
+	g=$((i + 1))
+	if [ "${vm_rcs[$i]}" != 0 ] && ! grep -qE '^not ok ' "$out/g$g/tap.log" 2>/dev/null; then
+		echo "guest $g failed (exit ${vm_rcs[$i]}) without a failing test: counted as a failure (see $out/g$g/vm.log)" >&2
+		failed=$((failed + 1))
+	fi
+done
+# Every program must have run: one durations line each.
+want=$(wc -l < "$ROOT/build/selftests/run.list")
+got=$(wc -l < "$out/durations.txt")
+if [ "$got" != "$want" ]; then
+	echo "guest tests: $got of $want programs ran" >&2
 	failed=$((failed + 1))
 fi
 
 # --- 3. splat check --------------------------------------------------------
 splat='(WARNING:|BUG:|Oops|general protection|Kernel panic|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|unreferenced object|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called from invalid context|refcount_t:|INFO: task .* blocked|rcu_.*detected stall|list_(add|del) corruption)'
-# kmemleak's report (written by run_guest.sh) is checked with the log.
-cat "$out/kmemleak.txt" >> "$out/dmesg.txt" 2>/dev/null || true
 if [ ! -s "$out/dmesg.txt" ]; then
 	echo "splat check: no guest kernel log ($out/dmesg.txt)" >&2
 	failed=$((failed + 1))
@@ -121,6 +191,19 @@ else
 	echo "ok - no kernel splat in the guest log"
 	passed=$((passed + 1))
 fi
+
+# --- durations ------------------------------------------------------------
+# Per program, slowest first (also in build/check/durations.txt); kept for
+# the next run's split over the guests.
+if [ -s "$out/durations.txt" ]; then
+	echo "# durations per program (seconds; CONTAINER_SEED=$seed):"
+	sort -k3,3nr "$out/durations.txt" | awk '{ printf "#   %5d  %s/%s%s\n", $3, $1, $2, ($4 == 0 || $4 == 4) ? "" : "  (exit " $4 ")" }'
+	for g in $(seq "$guests"); do
+		echo "#   guest $g: $(awk '{ t += $3 } END { print t + 0 }' "$out/g$g/durations.txt" 2>/dev/null) s in all"
+	done
+	[ -n "${CONTAINER_SOAK:-}" ] || cp "$out/durations.txt" "$history" 2>/dev/null || true
+fi
+echo "# make check took $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

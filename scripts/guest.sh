@@ -6,6 +6,8 @@
 # OUT/status and the kernel log to OUT/dmesg.txt.
 out=$1 ko=$2 load=$3
 shift 3
+# Tells vm.sh (and check.sh) that the guest booted and runs the command.
+date +%s > "$out/started"
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 # Forget leak suspects from boot: only what happens from here on counts.

@@ -40,7 +40,6 @@ ko=$("$ROOT/scripts/module.sh" KDIR="$kdir")
 bzimage=$kdir/arch/x86/boot/bzImage
 [ -f "$bzimage" ] || die "$bzimage not found"
 mkdir -p "$out"
-rm -f "$out/dmesg.txt" "$out/status" "$out/console.log"
 
 kvm=(--disable-kvm)
 [ "${CONTAINER_KVM:-0}" = 1 ] && kvm=()
@@ -59,17 +58,29 @@ run_vng() {
 	--append "console=hvc0 ignore_loglevel oops=panic panic=-1" \
 	--exec "$cmd"
 }
-set +e
-if [ -t 0 ] && [ -t 1 ]; then
-	run_vng
-	vng_rc=$?
-else
-	# QEMU opens /proc/self/fd/1 and 2 for the guest's output, which
-	# truncates them when they are files: always hand it pipes.
-	run_vng </dev/null 2>&1 | cat
-	vng_rc=${PIPESTATUS[0]}
-fi
-set -e
+# A boot that never reaches the command (seen under load: udev's settle
+# times out and virtme-ng falls back to the console, "cannot find script I/O
+# ports") is retried, up to CONTAINER_BOOT_TRIES times (default 3). A guest
+# that ran the command is never rerun: its verdict stands.
+tries=${CONTAINER_BOOT_TRIES:-3}
+for try in $(seq "$tries"); do
+	rm -f "$out/dmesg.txt" "$out/status" "$out/console.log" "$out/started"
+	set +e
+	if [ -t 0 ] && [ -t 1 ]; then
+		run_vng
+		vng_rc=$?
+	else
+		# QEMU opens /proc/self/fd/1 and 2 for the guest's output, which
+		# truncates them when they are files: always hand it pipes.
+		run_vng </dev/null 2>&1 | cat
+		vng_rc=${PIPESTATUS[0]}
+	fi
+	set -e
+	[ -f "$out/started" ] && break
+	echo "vm: boot $try of $tries never ran the command (vng exit $vng_rc)" >&2
+	tail -n 20 "$out/console.log" >&2 2>/dev/null || true
+	[ "$try" -lt "$tries" ] && sleep $((try * 10))
+done
 if [ ! -f "$out/status" ]; then
 	# The kernel log up to the crash is on the virtio console (hvc0).
 	cp "$out/console.log" "$out/dmesg.txt" 2>/dev/null || true

@@ -1,21 +1,54 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the test kernel (make check): every kselftest program listed
-# in build/selftests/run.list, TAP output on stdout, then a kmemleak scan
-# whose report is left in OUT/kmemleak.txt. Usage: run_guest.sh OUT
+# Runs inside the test kernel (make check): the kselftest programs listed in
+# LIST ("<suite> <program>" per line, default build/selftests/run.list), TAP
+# output on stdout and in OUT/tap.log, then a kmemleak scan whose report is
+# left in OUT/kmemleak.txt.
+#   run_guest.sh OUT [LIST]
+# Per program: its duration and exit status in OUT/durations.txt
+# ("<suite> <program> <seconds> <status>"). A program still running after
+# CONTAINER_TEST_TIMEOUT seconds (default 1800, more when soaking) is killed and the output
+# says which test it was running and for how long.
 out=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/selftests
+list=${2:-$bin/run.list}
 export CONTAINER_KO=$root/container.ko
 # Built by scripts/check.sh with only the sample subsystem (samples suite).
-export CONTAINER_VARIANT_KO=$out/variant/container.ko
+export CONTAINER_VARIANT_KO=$root/build/check/variant/container.ko
+# The soak knob and the seed of sampled tests (Documentation/testing.rst),
+# handed over by check.sh in OUT/env.
+[ -f "$out/env" ] && source "$out/env"
+export CONTAINER_SOAK CONTAINER_SEED
+# Soaking: each stress test runs CONTAINER_SOAK seconds; room for a dozen.
+limit=${CONTAINER_TEST_TIMEOUT:-$(( 1800 + 12 * ${CONTAINER_SOAK:-0} ))}
 
-rc=0
+: > "$out/durations.txt"
+run_all() {
+local rc=0 suite prog log start st secs what
 while read -r suite prog; do
 	[ -n "$prog" ] || continue
 	echo "# suite $suite: $prog"
-	(cd "$bin/$suite" && timeout --foreground -k 10 "${CONTAINER_TEST_TIMEOUT:-600}" "./$prog") || rc=1
-done < "$bin/run.list"
+	log=$out/$suite-${prog%.*}.log
+	start=$(date +%s)
+	(cd "$bin/$suite" && timeout --foreground -k 10 "$limit" "./$prog") 2>&1 | tee "$log"
+	st=${PIPESTATUS[0]}
+	secs=$(( $(date +%s) - start ))
+	echo "$suite $prog $secs $st" >> "$out/durations.txt"
+	if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+		# What was running: the harness's last "#  RUN" line, or the
+		# last line of a shell suite.
+		what=$(grep -E '^#  RUN ' "$log" | tail -n 1)
+		[ -n "$what" ] || what=$(tail -n 1 "$log")
+		echo "not ok - $suite/$prog killed after $secs s (limit $limit s) while running: $what"
+	fi
+	echo "# suite $suite: $prog took $secs s (exit $st)"
+	[ "$st" = 0 ] || [ "$st" = 4 ] || rc=1
+done < "$list"
+return $rc
+}
+run_all 2>&1 | tee "$out/tap.log"
+rc=${PIPESTATUS[0]}
 
 # Leaks: objects unreferenced for > 5 s are reported after a scan. Tests have
 # unmounted everything and the module is still loaded; unloading it is

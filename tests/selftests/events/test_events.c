@@ -43,19 +43,19 @@ FIXTURE_TEARDOWN(e)
 
 #define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
 
-/* Polls until FILE reads WANT, up to ~10 s (exit is asynchronous). */
-static bool wait_for(const char *file, const char *want)
+/* True if FILE contains WANT. */
+static bool has(const char *file, const char *want)
 {
 	char buf[256];
-	int i;
 
-	for (i = 0; i < 200; i++) {
-		if (ct_read(file, buf, sizeof(buf)) >= 0 && strstr(buf, want))
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return ct_read(file, buf, sizeof(buf)) >= 0 && strstr(buf, want);
 }
+
+/* Polls until FILE contains WANT (exit and the agent are asynchronous). */
+#define wait_for(file, want) ct_wait_until(has(file, want))
+
+/* poll(2) limit for a change that is due: detects a hang only. */
+#define DUE_MS (CT_WAIT_SECONDS * 1000)
 
 TEST_F(e, populated_is_recursive)
 {
@@ -100,7 +100,7 @@ TEST_F(e, poll_wakes_on_change)
 		pause();
 		_exit(0);
 	}
-	ASSERT_EQ(1, poll(&pfd, 1, 20000));
+	ASSERT_EQ(1, poll(&pfd, 1, DUE_MS));
 	EXPECT_TRUE(pfd.revents & POLLPRI);
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_LT(0, read(fd, buf, sizeof(buf)));
@@ -108,7 +108,7 @@ TEST_F(e, poll_wakes_on_change)
 	/* Read again: no change pending any more. */
 	EXPECT_EQ(0, poll(&pfd, 1, 100));
 	ct_reap(child);
-	EXPECT_EQ(1, poll(&pfd, 1, 20000));
+	EXPECT_EQ(1, poll(&pfd, 1, DUE_MS));
 	close(fd);
 }
 
@@ -140,10 +140,10 @@ TEST_F(e, inotify_sees_populated_change)
 	/* A task enters a descendant: populated 0 -> 1. */
 	child = ct_spawn_sleeper();
 	ASSERT_EQ(0, ct_write_id(P("a/b/tasks"), child));
-	EXPECT_TRUE(inotify_modified(fd, 20000));
+	EXPECT_TRUE(inotify_modified(fd, DUE_MS));
 	/* It exits: 1 -> 0. */
 	ct_reap(child);
-	EXPECT_TRUE(inotify_modified(fd, 20000));
+	EXPECT_TRUE(inotify_modified(fd, DUE_MS));
 	EXPECT_TRUE(wait_for(P("a/container.events"), "populated 0\n"));
 	/* Removing the watched container ends the watch (IN_IGNORED), no
 	 * event of ours on a freed inode. */
@@ -185,16 +185,19 @@ TEST_F(e, release_agent_runs_with_path)
  * no "Busy inodes after unmount" (a WARNING the splat check catches) or
  * use-after-free may follow.
  */
-TEST_F(e, umount_while_events_are_delivered)
+TEST_F_TIMEOUT(e, umount_while_events_are_delivered, CT_STRESS_TIMEOUT)
 {
+	double end = ct_now() + ct_stress_seconds(5);
 	int i;
 
-	for (i = 0; i < 300; i++) {
+	/* For a bounded time, and at least 20 cycles. */
+	for (i = 0; i < 20 || ct_now() < end; i++) {
 		ASSERT_EQ(0, ct_mkdir(P("a")));
 		ASSERT_EQ(0, ct_rmdir(P("a")));
 		ASSERT_EQ(0, umount(self->root)) TH_LOG("cycle %d", i);
 		ASSERT_EQ(0, ct_mount(self->root, "debug")) TH_LOG("cycle %d", i);
 	}
+	TH_LOG("%d cycles", i);
 }
 
 TEST_HARNESS_MAIN

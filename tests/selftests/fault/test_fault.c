@@ -6,10 +6,11 @@
  * - fail_container_fork: the fork hook cannot account for a child, which is
  *   then killed before it runs a single instruction of its own (fail
  *   closed).
- * - fail-nth (Documentation/fault-injection/fault-injection.rst): every
- *   allocation of mount, mkdir, moving a task, and writing cpus, mems and
- *   classid is made to fail in turn. Each failure must be ENOMEM and change
- *   nothing; the first run without an injected failure must succeed.
+ * - fail-nth (Documentation/fault-injection/fault-injection.rst): the
+ *   allocations of mount, mkdir, moving a task, and writing cpus, mems and
+ *   classid are made to fail in turn (a seeded sample of them in
+ *   `make check`, every one when soaking). Each failure must be ENOMEM and change
+ *   nothing; a run without an injected failure must succeed.
  *   kmemleak and the splat check of `make check` catch leaks and warnings.
  */
 #include <errno.h>
@@ -149,40 +150,64 @@ TEST_F(f, fork_without_memory_kills_the_child)
 	close(pfd[0]);
 }
 
+/* Fault points tried per operation in `make check`, besides the first two;
+ * every one when soaking (CONTAINER_SOAK, Documentation/testing.rst). */
+#define FAULT_SAMPLES 12
+#define FAIL_NTH "/proc/thread-self/fail-nth"
+
 /*
- * Runs OP with its Nth fault-injection point failing, for N = 1, 2, ...
- * until a run injects no failure. Each failed run must return -ENOMEM and
- * leave UNCHANGED() true; the last must return 0. UNDO() then reverts it.
+ * Runs OP with its Nth fault-injection point failing: for every N when
+ * soaking, else for N = 1, 2 and a seeded random sample of the others (the
+ * seed is printed). OP's points are counted first by a run with a failure
+ * due only far beyond them. Each failed run must return -ENOMEM and leave
+ * UNCHANGED() true; a run that absorbed its failure, like the last, clean
+ * one, must return 0. UNDO() then reverts it.
  */
 #define EACH_FAILURE(op, unchanged, undo)					\
 	do {									\
-		int n, ret, failures = 0;					\
-		char left[16];							\
-		for (n = 1; n < 1000; n++) {					\
+		int n, ret, points, failures = 0, tried = 0;			\
+		unsigned int seed = ct_seed();					\
+		char left[16] = "";						\
+		ASSERT_EQ(0, ct_write(FAIL_NTH, "1000000"));			\
+		ret = (op);							\
+		ct_read(FAIL_NTH, left, sizeof(left));				\
+		ct_write(FAIL_NTH, "0");					\
+		ASSERT_EQ(0, ret);						\
+		undo;								\
+		points = 1000000 - atoi(left);					\
+		ASSERT_LT(0, points);						\
+		for (n = 1; n <= points; n++) {					\
 			char nth[16];						\
+			if (n > 2 && !ct_soak() &&				\
+			    rand_r(&seed) % points >= FAULT_SAMPLES)		\
+				continue;					\
+			tried++;						\
 			snprintf(nth, sizeof(nth), "%d", n);			\
-			ASSERT_EQ(0, ct_write("/proc/thread-self/fail-nth", nth)); \
+			ASSERT_EQ(0, ct_write(FAIL_NTH, nth));			\
 			ret = (op);						\
-			ct_read("/proc/thread-self/fail-nth", left, sizeof(left)); \
-			ct_write("/proc/thread-self/fail-nth", "0");		\
-			if (atoi(left) != 0)					\
-				break;	/* fewer than n points: no failure */	\
-			failures++;						\
-			if (ret == 0) {						\
-				/* A failure the operation absorbed. */	\
-				undo;						\
+			left[0] = 0;						\
+			ct_read(FAIL_NTH, left, sizeof(left));			\
+			ct_write(FAIL_NTH, "0");				\
+			if (atoi(left) != 0 || ret == 0) {			\
+				/* Not injected, or absorbed. */		\
+				EXPECT_EQ(0, ret) TH_LOG("point %d", n);	\
+				if (ret == 0)					\
+					undo;					\
 				continue;					\
 			}							\
-			EXPECT_EQ(-ENOMEM, ret) TH_LOG("failure %d", n);	\
-			EXPECT_TRUE(unchanged) TH_LOG("failure %d", n);		\
+			failures++;						\
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("point %d", n);		\
+			EXPECT_TRUE(unchanged) TH_LOG("point %d", n);		\
 		}								\
-		TH_LOG("%s: %d fault points", #op, failures);			\
+		TH_LOG("%s: %d of %d fault points tried, %d failed it",	\
+		       #op, tried, points, failures);				\
+		ret = (op);							\
 		EXPECT_EQ(0, ret);						\
 		EXPECT_GT(failures, 0);						\
 		undo;								\
 	} while (0)
 
-TEST_F_TIMEOUT(f, mkdir_and_mount, 300)
+TEST_F_TIMEOUT(f, mkdir_and_mount, 1800)
 {
 	char dir[64];
 
@@ -193,7 +218,7 @@ TEST_F_TIMEOUT(f, mkdir_and_mount, 300)
 	rmdir(dir);
 }
 
-TEST_F_TIMEOUT(f, attach, 300)
+TEST_F_TIMEOUT(f, attach, 1800)
 {
 	char v[64];
 
@@ -213,7 +238,7 @@ TEST_F_TIMEOUT(f, attach, 300)
 	EXPECT_STREQ("0-1", v);
 }
 
-TEST_F_TIMEOUT(f, subsystem_writes, 300)
+TEST_F_TIMEOUT(f, subsystem_writes, 1800)
 {
 	char v[64];
 

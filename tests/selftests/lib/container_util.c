@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "container_util.h"
@@ -219,12 +220,42 @@ bool ct_reads(const char *path, const char *want)
 
 bool ct_eventually_reads(const char *path, const char *want)
 {
-	for (int i = 0; i < 50; i++) {
-		if (ct_reads(path, want))
-			return true;
-		usleep(100 * 1000);
+	return ct_wait_until(ct_reads(path, want));
+}
+
+double ct_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool ct_soak(void)
+{
+	const char *s = getenv("CONTAINER_SOAK");
+
+	return s && atof(s) > 0;
+}
+
+double ct_stress_seconds(double dflt)
+{
+	return ct_soak() ? atof(getenv("CONTAINER_SOAK")) : dflt;
+}
+
+unsigned int ct_seed(void)
+{
+	static unsigned int seed;
+	static bool chosen;
+	const char *s = getenv("CONTAINER_SEED");
+
+	if (!chosen) {
+		seed = s && *s ? strtoul(s, NULL, 0) : (unsigned int)time(NULL) ^ getpid();
+		chosen = true;
+		printf("# seed %u (rerun with CONTAINER_SEED=%u)\n", seed, seed);
+		fflush(stdout);
 	}
-	return false;
+	return seed;
 }
 
 int ct_status_field(pid_t pid, const char *key, char *buf, size_t size)

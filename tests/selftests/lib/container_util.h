@@ -9,6 +9,36 @@
 
 #define CONTAINER_SUPER_MAGIC 0x636f6e74
 
+/*
+ * Timeouts detect hangs; they never judge speed. The guest is an emulated,
+ * debug-instrumented machine that can be 50 times slower than the host, and
+ * slower still when the host is busy: every limit is far beyond what a
+ * working test needs. The kselftest harness's default per-test limit (30 s)
+ * is raised here for every suite that includes this header after the
+ * harness.
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+#endif
+/* Harness limit of a stress test: room for a soak (CONTAINER_SOAK) of an
+ * hour; in `make check`, run_guest.sh's per-program limit comes first. */
+#define CT_STRESS_TIMEOUT 7200
+/* How long ct_wait_until() waits for a condition before giving up. */
+#define CT_WAIT_SECONDS 120
+
+/* Evaluates COND every 10 ms until it is true or CT_WAIT_SECONDS pass;
+ * the value is COND's last result. For asynchronous effects (exit, events)
+ * that have no event to wait on. */
+#define ct_wait_until(cond)							\
+	({									\
+		double __deadline = ct_now() + CT_WAIT_SECONDS;			\
+		bool __ok;							\
+		while (!(__ok = (cond)) && ct_now() < __deadline)		\
+			usleep(10000);						\
+		__ok;								\
+	})
+
 /* In a FIXTURE_SETUP: skip unless root and the module is (or can be)
  * loaded (kselftest rule: an unconfigured feature is a skip, not a fail). */
 #define CT_REQUIRE_MODULE()							\
@@ -60,11 +90,29 @@ long ct_read_long(const char *path);
 
 /* True if PATH reads exactly WANT followed by a newline. */
 bool ct_reads(const char *path, const char *want);
-/* Waits up to 5 s for PATH to read WANT (ct_reads). */
+/* Waits up to CT_WAIT_SECONDS for PATH to read WANT (ct_reads). */
 bool ct_eventually_reads(const char *path, const char *want);
 /* The value of KEY in /proc/PID/status, without the tab, into BUF; 0 or
  * -errno (-ENOENT: no such key). */
 int ct_status_field(pid_t pid, const char *key, char *buf, size_t size);
+
+/* Monotonic clock, in seconds. */
+double ct_now(void);
+/*
+ * How long a stress loop runs: DFLT seconds, or CONTAINER_SOAK seconds when
+ * that is set (the soak knob, Documentation/testing.rst). Stress loops are
+ * bounded by time, never by a count, so their verdict does not depend on
+ * host speed.
+ */
+double ct_stress_seconds(double dflt);
+/* True when CONTAINER_SOAK is set: run exhaustive sweeps, not samples. */
+bool ct_soak(void);
+/*
+ * Seed of sampled tests: CONTAINER_SEED if set, else derived from the time
+ * (different each run). Printed once ("# seed N") so a failure reproduces
+ * with CONTAINER_SEED=N.
+ */
+unsigned int ct_seed(void);
 
 /* Forks a child that sleeps until killed; its pid, or -1. */
 pid_t ct_spawn_sleeper(void);

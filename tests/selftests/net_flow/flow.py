@@ -47,14 +47,20 @@ def udp(addr, port, count, size, prio=None):
     s.close()
 
 
+# How long a sender waits for its data to be acknowledged: a hang detector,
+# far beyond what the slowest emulated guest needs.
+DRAIN_SECONDS = 300
+
+
 def drain(s):
     """Waits until every byte sent on S has been acknowledged."""
-    for _ in range(3000):
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
         left = struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, b"\0" * 4))[0]
         if left == 0:
             return
         time.sleep(0.01)
-    sys.exit("send queue did not drain")
+    sys.exit(f"send queue did not drain in {DRAIN_SECONDS} s")
 
 
 def tcp_recv(port, v6=None):

@@ -130,10 +130,10 @@ test_udp_ipv6() {
 	udp_lands fd00:9::2 x 10 20 && udp_lands fd00:9::2 y 20 10
 }
 
-# tcp_lands ADDR CONTAINER CLASS OTHER: a 1 MB TCP stream from CONTAINER
-# is in CLASS, and none of it in OTHER.
+# tcp_lands ADDR CONTAINER CLASS OTHER [BYTES]: a TCP stream of BYTES
+# (default 1 MB) from CONTAINER is in CLASS, and none of it in OTHER.
 tcp_lands() {
-	local out
+	local out bytes=${5:-1000000}
 	out=$(mktemp)
 	local v6=
 	[[ $1 == *:* ]] && v6=6
@@ -141,22 +141,24 @@ tcp_lands() {
 	PIDS+=($!)
 	wait_for_line "$out" listening || return 1
 	snapshot
-	in_container "$2" "${FLOW[@]}" tcp-send "$1" 5001 1000000 || return 1
+	in_container "$2" "${FLOW[@]}" tcp-send "$1" 5001 "$bytes" || return 1
 	wait "${PIDS[-1]}"
 	deltas
 	local d=D$3 o=D$4
 	ktap_print_msg "received $(tail -n 1 "$out") bytes"
 	rm -f "$out"
-	[ "${!d}" -ge 1000000 ] && [ "${!o}" -eq 0 ]
+	[ "${!d}" -ge "$bytes" ] && [ "${!o}" -eq 0 ]
 }
 
-# wait_for_line FILE TEXT: waits up to 20 s for FILE to contain TEXT.
+# wait_for_line FILE TEXT: waits for FILE to contain TEXT, up to 120 s (a
+# hang detector: the guest may be very slow).
 wait_for_line() {
-	for _ in $(seq 200); do
+	local end=$((SECONDS + 120))
+	while [ $SECONDS -lt $end ]; do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	ktap_print_msg "timed out waiting for '$2'"
+	ktap_print_msg "timed out after 120 s waiting for '$2' in $1"
 	return 1
 }
 
@@ -225,11 +227,12 @@ tcp_retrans() {
 
 test_retransmits_keep_class() {
 	# Drop 5% of class 1:10's packets: TCP retransmits, from timers and
-	# ACKs, i.e. softirq context, where no task is current.
+	# ACKs, i.e. softirq context, where no task is current. 300 KB is
+	# about 200 segments: about 10 losses, each recovered in the class.
 	tc -n "$NSA" qdisc add dev veth0 parent 1:10 handle 10: netem loss 5% || return 1
 	local before after ok
 	before=$(tcp_retrans)
-	tcp_lands 10.9.0.2 x 10 20
+	tcp_lands 10.9.0.2 x 10 20 300000
 	ok=$?
 	after=$(tcp_retrans)
 	tc -n "$NSA" qdisc del dev veth0 parent 1:10 handle 10:

@@ -109,7 +109,12 @@ TEST_F(t, write_errors)
 	zombie = fork();
 	if (zombie == 0)
 		_exit(0);
-	usleep(200000);
+	{
+		siginfo_t si;
+
+		/* Wait for the exit without reaping it. */
+		ASSERT_EQ(0, waitid(P_PID, zombie, &si, WEXITED | WNOWAIT));
+	}
 	EXPECT_EQ(-ESRCH, ct_write_id(P("a/tasks"), zombie));
 	waitpid(zombie, NULL, 0);
 	/* Nothing moved. */
@@ -138,8 +143,11 @@ TEST_F(t, fork_inherits_in_every_hierarchy)
 	EXPECT_EQ(0, ct_count_id(Q("x/tasks"), child));
 }
 
+static volatile pid_t idle_tid;
+
 static void *idle_thread(void *arg)
 {
+	idle_tid = gettid();
 	pause();
 	return arg;
 }
@@ -148,20 +156,12 @@ TEST_F(t, threads_and_procs)
 {
 	pthread_t th;
 	pid_t tid;
-	int i;
 
+	idle_tid = 0;
 	ASSERT_EQ(0, pthread_create(&th, NULL, idle_thread, NULL));
-	usleep(100000);
-	/* Find the other thread's id in the root's tasks list. */
-	tid = 0;
-	for (i = getpid() + 1; i < getpid() + 1000 && !tid; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/task/%d", getpid(), i);
-		if (ct_exists(path))
-			tid = i;
-	}
-	ASSERT_NE(0, tid);
+	/* The other thread's id, once it has run. */
+	ASSERT_TRUE(ct_wait_until(idle_tid != 0));
+	tid = idle_tid;
 	/* tasks moves one thread. */
 	ASSERT_EQ(0, ct_write_id(P("a/tasks"), tid));
 	EXPECT_EQ(1, ct_count_id(P("a/tasks"), tid));
@@ -178,9 +178,7 @@ TEST_F(t, threads_and_procs)
 	pthread_join(th, NULL);
 	/* join returns when the thread clears its tid in exit_mm(), a little
 	 * before it leaves its containers in do_exit(). */
-	for (i = 0; i < 100 && ct_read_long(P("b/debug.taskcount")) != 1; i++)
-		usleep(20000);
-	EXPECT_EQ(1, ct_read_long(P("b/debug.taskcount")));
+	EXPECT_TRUE(ct_wait_until(ct_read_long(P("b/debug.taskcount")) == 1));
 	EXPECT_EQ(0, ct_count_id(P("b/tasks"), tid));
 }
 
@@ -215,9 +213,10 @@ TEST_F(t, permissions_and_delegation)
  * every live task must end up in exactly one container of the hierarchy,
  * and the debug counts must agree with the tasks files.
  */
-TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
+TEST_F_TIMEOUT(t, fork_storm_with_moves, CT_STRESS_TIMEOUT)
 {
-	enum { FORKERS = 4, MOVES = 60 };
+	enum { FORKERS = 4 };
+	double end = ct_now() + ct_stress_seconds(4);
 	pid_t forkers[FORKERS];
 	int i, j, total, in_a, in_b, in_root;
 
@@ -238,7 +237,8 @@ TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
 		}
 		ASSERT_LT(0, forkers[i]);
 	}
-	for (j = 0; j < MOVES; j++) {
+	/* Moves for a bounded time, at least one round of each kind. */
+	for (j = 0; j < 3 || ct_now() < end; j++) {
 		const char *dst = j % 3 == 0 ? "a" : j % 3 == 1 ? "b" : ".";
 
 		for (i = 0; i < FORKERS; i++) {
@@ -254,9 +254,8 @@ TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
 	/* The storm goes on: tasks forked before the last move exit within
 	 * milliseconds (seconds under emulation), and every task forked since
 	 * must be in the forkers' container, so b empties. */
-	for (j = 0; j < 200 && ct_count_lines(P("b/tasks")) > 0; j++)
-		usleep(50000);
-	EXPECT_EQ(0, ct_count_lines(P("b/tasks")));
+	TH_LOG("%d rounds of moves", j);
+	EXPECT_TRUE(ct_wait_until(ct_count_lines(P("b/tasks")) == 0));
 	in_a = ct_count_lines(P("a/tasks"));
 	EXPECT_LE(FORKERS, in_a);
 	for (i = 0; i < FORKERS; i++) {
@@ -265,10 +264,8 @@ TEST_F_TIMEOUT(t, fork_storm_with_moves, 240)
 	}
 	for (i = 0; i < FORKERS; i++)
 		ct_reap(forkers[i]);
-	usleep(100000);
 	/* Grandchildren orphaned by the storm may still be exiting; settle. */
-	for (j = 0; j < 50 && ct_count_lines(P("a/tasks")) + ct_count_lines(P("b/tasks")); j++)
-		usleep(100000);
+	ct_wait_until(ct_count_lines(P("a/tasks")) + ct_count_lines(P("b/tasks")) == 0);
 	in_a = ct_count_lines(P("a/tasks"));
 	in_b = ct_count_lines(P("b/tasks"));
 	EXPECT_EQ(0, in_a);
