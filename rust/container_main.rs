@@ -17,6 +17,13 @@
 
 use kernel::prelude::*;
 
+// Kconfig keeps the module off PREEMPT_RT kernels; out of tree Kconfig is
+// not read, so the same rule is enforced here. The fork and exit probes take
+// a `spinlock_t`, allocate and signal with preemption disabled, which is
+// invalid on PREEMPT_RT (Documentation/locking.rst, "Atomic paths").
+#[cfg(CONFIG_PREEMPT_RT)]
+compile_error!("container.ko does not support PREEMPT_RT kernels (Documentation/locking.rst)");
+
 mod attach;
 mod cftype;
 mod container;

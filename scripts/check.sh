@@ -87,6 +87,22 @@ lint_build "variant (sample only)" "$variant" CONFIG_TASK_CONTAINERS_CPUSET=n \
 	CONFIG_TASK_CONTAINERS_MEMSET=n CONFIG_TASK_CONTAINERS_NET_FLOW=n \
 	CONFIG_TASK_CONTAINERS_DEBUG=n CONFIG_TASK_CONTAINERS_SAMPLE=y
 
+# The module refuses to build for PREEMPT_RT (Documentation/locking.rst):
+# the same sources, built as if the kernel had CONFIG_PREEMPT_RT, must stop
+# with that error.
+rt=$out/preempt-rt
+mkdir -p "$rt"
+(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$rt"
+if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$rt" CONFIG_TASK_CONTAINERS=m \
+	KRUSTFLAGS=--cfg=CONFIG_PREEMPT_RT modules > "$rt.log" 2>&1; then
+	echo "not ok - the module builds for PREEMPT_RT (see $rt.log)"; failed=$((failed + 1))
+elif grep -q 'does not support PREEMPT_RT' "$rt.log"; then
+	echo "ok - the module refuses to build for PREEMPT_RT"; passed=$((passed + 1))
+else
+	echo "not ok - the PREEMPT_RT build failed for another reason (see $rt.log)"
+	tail -n 20 "$rt.log"; failed=$((failed + 1))
+fi
+
 # --- 2. guest tests --------------------------------------------------------
 # The guest is emulated by single-threaded TCG: one QEMU uses one host core.
 # The suites are split over CONTAINER_GUESTS guests (default: one per host
