@@ -6,18 +6,21 @@
 //! Reads produce the whole contents when read from offset 0 and serve later
 //! reads from that snapshot (as `seq_file` does for cgroup files), so a
 //! large `tasks` file is read consistently in several `read(2)` calls.
-//! Each `write(2)` is one command.
+//! Each `write(2)` is one command. Every operation may run concurrently
+//! with any other on the same open file: the snapshot is a [`Snapshot`].
 
 use super::bindings;
 use super::zeroed;
 use super::CTable;
 use crate::cftype::{Buf, CfType};
 use crate::container::Container;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::error::from_result;
 use kernel::ffi::{c_int, c_void};
+use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
+use kernel::types::ForeignOwnable;
 use kernel::uaccess::UserSlice;
 
 pub(crate) static CONTROL_FILE_OPS: CTable<bindings::file_operations> =
@@ -56,14 +59,76 @@ impl FileNode {
     }
 }
 
-/// Per-open state, owned by `file->private_data`.
+/// The contents reads of one open file serve: a read from offset 0 builds
+/// new contents and installs them, later reads copy from the installed
+/// ones.
+///
+/// Every file operation may run concurrently with any other on the same
+/// open file (`pread(2)`, `preadv2(2)`, `pwrite(2)` and io_uring take no
+/// `f_pos_lock`), so the snapshot is behind its own mutex, held only to
+/// install or take a reference: each reader copies to user space from its
+/// own [`Arc`] reference, which the next install cannot free.
+#[pin_data]
+pub(crate) struct Snapshot {
+    /// The installed contents, if any.
+    #[pin]
+    cur: Mutex<Option<Arc<Buf>>>,
+    /// A generation number that came with the installed contents (written
+    /// under `cur`, read locklessly by `poll`).
+    generation: AtomicU32,
+}
+
+impl Snapshot {
+    /// An initialiser for an empty snapshot with generation `generation`.
+    pub(crate) fn new(generation: u32) -> impl PinInit<Self> {
+        pin_init!(Self {
+            cur <- new_mutex!(None, "container::snapshot"),
+            generation: AtomicU32::new(generation),
+        })
+    }
+
+    /// The installed contents, if any.
+    pub(crate) fn get(&self) -> Option<Arc<Buf>> {
+        self.cur.lock().clone()
+    }
+
+    /// Installs `buf`, taken at `generation`, unless `replace` is false and
+    /// contents are installed already; returns the installed contents.
+    pub(crate) fn install(&self, buf: Buf, generation: u32, replace: bool) -> Result<Arc<Buf>> {
+        let new = Arc::new(buf, GFP_KERNEL)?;
+        let mut cur = self.cur.lock();
+        if !replace {
+            if let Some(old) = &*cur {
+                return Ok(old.clone());
+            }
+        }
+        self.generation.store(generation, Ordering::Relaxed);
+        let old = cur.replace(new.clone());
+        drop(cur);
+        // The replaced contents are freed when their last reader drops
+        // its reference (maybe here, with no lock held).
+        drop(old);
+        Ok(new)
+    }
+
+    /// The generation of the installed contents.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Relaxed)
+    }
+}
+
+/// Per-open state, owned by `file->private_data` (a pinned [`KBox`]).
+///
+/// Shared by every operation running on the open file, hence only `&`
+/// access; see [`Snapshot`].
+#[pin_data]
 struct OpenFile {
     /// The inode's node (the open file pins the inode).
     node: *const FileNode,
-    /// Contents produced by the last read from offset 0.
-    snapshot: Option<Buf>,
-    /// The container's event generation when the snapshot was taken.
-    seen_gen: u32,
+    /// Contents produced by the last read from offset 0, with the
+    /// container's event generation when it started.
+    #[pin]
+    snapshot: Snapshot,
 }
 
 /// `file_operations::open`.
@@ -75,23 +140,18 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
     from_result(|| {
         // SAFETY: Control file inodes own a `FileNode` in `i_private`.
         let node = unsafe { (*inode).i_private.cast::<FileNode>().cast_const() };
-        let of = KBox::new(
-            OpenFile {
-                node,
-                snapshot: None,
-                // SAFETY: `node` is valid (see above).
-                seen_gen: unsafe { &*node }
-                    .container
-                    .event_gen
-                    .load(Ordering::Relaxed),
-            },
-            GFP_KERNEL,
-        )?;
         // SAFETY: `node` is valid (see above).
         let c = unsafe { &(*node).container };
+        let of = KBox::pin_init(
+            pin_init!(OpenFile {
+                node,
+                snapshot <- Snapshot::new(c.event_gen.load(Ordering::Relaxed)),
+            }),
+            GFP_KERNEL,
+        )?;
         c.open_files.fetch_add(1, Ordering::Relaxed);
         // SAFETY: `file` is new and ours to set up.
-        unsafe { (*file).private_data = KBox::into_raw(of).cast() };
+        unsafe { (*file).private_data = of.into_foreign().cast_mut() };
         Ok(0)
     })
 }
@@ -100,12 +160,13 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
 ///
 /// # Safety
 ///
-/// `file` must be a control file opened by [`open`], not yet released, and
-/// not used concurrently through the returned reference (the VFS serialises
-/// `read` on a file position with `f_pos_lock`; writes do not use it).
-unsafe fn open_file<'a>(file: *mut bindings::file) -> &'a mut OpenFile {
-    // SAFETY: Per the function's safety requirements.
-    unsafe { &mut *(*file).private_data.cast::<OpenFile>() }
+/// `file` must be a control file opened by [`open`] and not yet released.
+/// The state may be used concurrently by every operation on the file.
+unsafe fn open_file<'a>(file: *mut bindings::file) -> &'a OpenFile {
+    // SAFETY: Per the function's safety requirements, `private_data` is a
+    // live `Pin<KBox<OpenFile>>` in foreign form; only shared references
+    // to it are ever made.
+    unsafe { &*(*file).private_data.cast::<OpenFile>() }
 }
 
 /// `file_operations::read`.
@@ -125,15 +186,17 @@ unsafe extern "C" fn read(
         // SAFETY: The open file pins the inode, hence its node.
         let node = unsafe { &*of.node };
         let read = node.cft.read.ok_or(EINVAL)?;
-        if pos == 0 || of.snapshot.is_none() {
-            of.seen_gen = node.container.event_gen.load(Ordering::Relaxed);
-            let mut buf = Buf::new();
-            read(&node.container, &mut buf)?;
-            of.snapshot = Some(buf);
-        }
-        let data = of.snapshot.as_ref().map_or(&[][..], |b| b.0.as_slice());
+        let data = match of.snapshot.get() {
+            Some(data) if pos != 0 => data,
+            _ => {
+                let generation = node.container.event_gen.load(Ordering::Relaxed);
+                let mut buf = Buf::new();
+                read(&node.container, &mut buf)?;
+                of.snapshot.install(buf, generation, true)?
+            }
+        };
         // SAFETY: `ubuf`/`count`/`ppos` are this read's.
-        Ok(unsafe { copy_to_user(data, ubuf, count, ppos) })
+        Ok(unsafe { copy_to_user(&data.0, ubuf, count, ppos) })
     })
 }
 
@@ -212,9 +275,9 @@ unsafe extern "C" fn poll(
     file: *mut bindings::file,
     pt: *mut bindings::poll_table_struct,
 ) -> bindings::__poll_t {
-    // SAFETY: The file was opened by `open`; only `node` and `seen_gen` are
-    // read.
-    let of = unsafe { &*(*file).private_data.cast::<OpenFile>() };
+    // SAFETY: The VFS calls `poll` on a file opened by `open`, not yet
+    // released.
+    let of = unsafe { open_file(file) };
     // SAFETY: The open file pins the inode, hence its node.
     let node = unsafe { &*of.node };
     let mut mask = POLLIN | POLLRDNORM;
@@ -223,7 +286,7 @@ unsafe extern "C" fn poll(
         // SAFETY: `file`/`pt` are this poll's; the world outlives every
         // open control file (the superblock holds it).
         unsafe { world.events_wq.poll_wait(file, pt) };
-        if node.container.event_gen.load(Ordering::Relaxed) != of.seen_gen {
+        if node.container.event_gen.load(Ordering::Relaxed) != of.snapshot.generation() {
             mask |= POLLPRI | POLLERR;
         }
     }
@@ -236,8 +299,9 @@ unsafe extern "C" fn poll(
 ///
 /// Called by the VFS once, with a file opened by [`open`].
 unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `private_data` came from `KBox::into_raw` in `open`.
-    let of = unsafe { KBox::from_raw((*file).private_data.cast::<OpenFile>()) };
+    // SAFETY: `private_data` came from `into_foreign` in `open`, and no
+    // other operation runs on the file any more.
+    let of = unsafe { Pin::<KBox<OpenFile>>::from_foreign((*file).private_data) };
     // SAFETY: The open file pinned the inode, so its node, until now.
     let c = unsafe { &(*of.node).container };
     c.open_files.fetch_sub(1, Ordering::Relaxed);

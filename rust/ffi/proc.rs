@@ -6,6 +6,7 @@
 //! C header: [`include/linux/proc_fs.h`](srctree/include/linux/proc_fs.h)
 
 use super::bindings;
+use super::file::Snapshot;
 use super::zeroed;
 use super::CTable;
 use crate::cftype::Buf;
@@ -39,13 +40,19 @@ static MEMBERSHIP_OPS: CTable<bindings::proc_ops> = CTable(bindings::proc_ops {
     ..unsafe { zeroed() }
 });
 
-/// Per-open state.
+/// Per-open state, owned by `file->private_data` (a pinned [`KBox`]).
+///
+/// Every operation may run concurrently with any other on the same open
+/// file (`pread(2)` and `pwrite(2)` take no `f_pos_lock`), hence only `&`
+/// access and the contents in a [`Snapshot`].
+#[pin_data]
 struct Open {
     /// The module state (the `/proc` entry's data, alive while registered;
     /// `proc_remove` waits for open files' operations to finish).
     world: *const c_void,
     /// Contents to read.
-    buf: Option<Buf>,
+    #[pin]
+    buf: Snapshot,
 }
 
 /// The `/proc` entries, registered for the life of the value.
@@ -122,9 +129,15 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
     from_result(|| {
         // SAFETY: The entry's data is the `Arc<World>` of `ProcFiles`.
         let world = unsafe { bindings::container_helper_pde_data(inode) }.cast_const();
-        let o = KBox::new(Open { world, buf: None }, GFP_KERNEL)?;
+        let o = KBox::pin_init(
+            pin_init!(Open {
+                world,
+                buf <- Snapshot::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
         // SAFETY: `file` is being opened and is ours to set up.
-        unsafe { (*file).private_data = KBox::into_raw(o).cast() };
+        unsafe { (*file).private_data = o.into_foreign().cast_mut() };
         Ok(0)
     })
 }
@@ -133,13 +146,13 @@ unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file
 ///
 /// # Safety
 ///
-/// `file` must be open on one of our entries, with no concurrent use of
-/// its state (procfs serialises reads on `f_pos_lock`; writes and reads of
-/// one file description are not used concurrently by the tests or
-/// documented as supported).
-unsafe fn state<'a>(file: *mut bindings::file) -> (&'a mut Open, ArcBorrow<'a, World>) {
-    // SAFETY: Per the function's safety requirements.
-    let o = unsafe { &mut *(*file).private_data.cast::<Open>() };
+/// `file` must be open on one of our entries and not yet released. The
+/// state may be used concurrently by every operation on the file.
+unsafe fn state<'a>(file: *mut bindings::file) -> (&'a Open, ArcBorrow<'a, World>) {
+    // SAFETY: Per the function's safety requirements, `private_data` is a
+    // live `Pin<KBox<Open>>` in foreign form; only shared references to it
+    // are ever made.
+    let o = unsafe { &*(*file).private_data.cast::<Open>() };
     // SAFETY: `world` is the entry's `Arc<World>`, alive while it exists.
     let w = unsafe { Arc::<World>::borrow(o.world) };
     (o, w)
@@ -164,14 +177,18 @@ unsafe fn read_with(
         let (o, w) = unsafe { state(file) };
         // SAFETY: `ppos` is valid.
         let at_start = unsafe { *ppos } == 0;
-        if o.buf.is_none() || (refresh && at_start) {
-            let mut b = Buf::new();
-            fill(&w, &mut b)?;
-            o.buf = Some(b);
-        }
-        let data = o.buf.as_ref().map_or(&[][..], |b| b.0.as_slice());
+        let data = match o.buf.get() {
+            Some(data) if !(refresh && at_start) => data,
+            _ => {
+                let mut b = Buf::new();
+                fill(&w, &mut b)?;
+                // Without `refresh`, contents another operation installed
+                // meanwhile (a write's answer) win.
+                o.buf.install(b, 0, refresh)?
+            }
+        };
         // SAFETY: Per the function's safety requirements.
-        Ok(unsafe { super::file::copy_to_user(data, ubuf, count, ppos) })
+        Ok(unsafe { super::file::copy_to_user(&data.0, ubuf, count, ppos) })
     })
 }
 
@@ -233,7 +250,7 @@ unsafe extern "C" fn write_membership(
         let t = procfs::parse_target(&input)?;
         let mut b = Buf::new();
         procfs::show_membership(&w, &t, &mut b)?;
-        o.buf = Some(b);
+        o.buf.install(b, 0, true)?;
         // The answer is read from the start.
         // SAFETY: `ppos` is valid.
         unsafe { *ppos = 0 };
@@ -247,7 +264,8 @@ unsafe extern "C" fn write_membership(
 ///
 /// Called once per file opened by [`open`].
 unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `private_data` came from `KBox::into_raw` in `open`.
-    drop(unsafe { KBox::from_raw((*file).private_data.cast::<Open>()) });
+    // SAFETY: `private_data` came from `into_foreign` in `open`, and no
+    // other operation runs on the file any more.
+    drop(unsafe { Pin::<KBox<Open>>::from_foreign((*file).private_data) });
     0
 }
