@@ -51,6 +51,28 @@ pub(crate) struct Container {
     pub(crate) open_files: AtomicU32,
 }
 
+impl Drop for Container {
+    /// Drops the parent chain iteratively: a container holds its parent, so
+    /// leaving it to the drop glue would recurse once per level, and a deep
+    /// enough chain (all removed but the deepest, still referenced) would
+    /// overflow the kernel stack. For each ancestor this reference was the
+    /// last one to, the loop holds the ancestor's own parent before freeing
+    /// it, so that its drop only decrements that parent and returns.
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(p) = next {
+            next = match p.into_unique_or_drop() {
+                Some(last) => {
+                    let grandparent = last.parent.clone();
+                    drop(last);
+                    grandparent
+                }
+                None => None,
+            };
+        }
+    }
+}
+
 /// The mutable state of a container, protected by the registry mutex.
 pub(crate) struct Node {
     /// The container.

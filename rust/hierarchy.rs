@@ -9,10 +9,14 @@
 //!
 //! # Lifetime
 //!
-//! A hierarchy lives as long as its superblock. Each non-root container pins
-//! the superblock, so a hierarchy with children outlives its last umount and
-//! a later mount with the same options gets it back; it is destroyed when it
-//! is unmounted and childless (`kill_sb`).
+//! A hierarchy lives while it has a superblock or a mount of it is in
+//! progress (between finding it and the end of `get_tree`). Each non-root
+//! container pins the superblock, so a hierarchy with children outlives its
+//! last umount and a later mount with the same options gets it back. It is
+//! destroyed by whichever of `kill_sb` and the end of a mount leaves it with
+//! neither, exactly once: so a mount racing the final umount of the same
+//! options keeps the hierarchy alive instead of failing, and a mount whose
+//! `fill_super` fails destroys a hierarchy only if nothing else uses it.
 
 use crate::cftype::errno;
 use crate::container::Container;
@@ -21,7 +25,6 @@ use crate::logic::options::{Accepted, MountOptions, Resolved};
 use crate::subsys::{self, SubsysId, ALL_MASK};
 use crate::world::{HierarchyEntry, Registry, World, MAX_HIERARCHIES};
 use core::fmt;
-use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -36,8 +39,6 @@ pub(crate) struct Hierarchy {
     id: u32,
     /// The options it was created with.
     opts: Resolved,
-    /// Set once a superblock was filled for it.
-    has_sb: AtomicBool,
 }
 
 impl Hierarchy {
@@ -54,16 +55,6 @@ impl Hierarchy {
     /// Index into per-hierarchy arrays.
     pub(crate) fn slot(&self) -> usize {
         self.id as usize - 1
-    }
-
-    /// Whether a superblock was ever set up for the hierarchy.
-    pub(crate) fn has_superblock(&self) -> bool {
-        self.has_sb.load(Ordering::Acquire)
-    }
-
-    /// Records that the hierarchy's superblock is set up.
-    pub(crate) fn set_has_superblock(&self) {
-        self.has_sb.store(true, Ordering::Release);
     }
 
     /// Bits of the bound subsystems.
@@ -151,7 +142,8 @@ impl MountRequest {
 }
 
 impl World {
-    /// Finds or creates the hierarchy for `req` (`mount(2)`).
+    /// Finds or creates the hierarchy for `req` (`mount(2)`). The mount
+    /// counts as a user of the hierarchy until [`World::mount_done`].
     pub(crate) fn find_or_create_hierarchy(
         self: &Arc<Self>,
         req: &mut MountRequest,
@@ -160,12 +152,13 @@ impl World {
         let mut reg = self.registry.lock();
         if let Some(e) = reg
             .hierarchies
-            .iter()
+            .iter_mut()
             .flatten()
             .find(|e| crate::logic::options::same_hierarchy(&e.h.opts, &opts))
         {
             // As cgroup v1, a different release_agent= on a re-mount is
             // ignored: the hierarchy keeps its own.
+            e.mounting += 1;
             return Ok(e.h.clone());
         }
         if reg.bound_to(opts.subsys_mask).is_some() {
@@ -190,7 +183,6 @@ impl World {
                 world: self.clone(),
                 id: slot as u32 + 1,
                 opts,
-                has_sb: AtomicBool::new(false),
             },
             GFP_KERNEL,
         )?;
@@ -203,22 +195,67 @@ impl World {
                 root,
                 release_agent,
                 nr_containers: 1,
+                mounting: 1,
+                superblocks: 0,
             });
         }
         Ok(h)
     }
 
-    /// Destroys hierarchy `h` (its superblock is going away). Its root is
-    /// the only container left, since every other one pins the superblock.
-    pub(crate) fn destroy_hierarchy(&self, h: &Hierarchy) {
+    /// A mount of `h` (counted by [`World::find_or_create_hierarchy`]) is
+    /// over, whether it succeeded or not. Destroys `h` if that leaves it
+    /// unused.
+    pub(crate) fn mount_done(&self, h: &Hierarchy) {
         let mut reg = self.registry.lock();
-        let entry = reg.hierarchies.get_mut(h.slot()).and_then(Option::take);
-        if let Some(e) = entry {
-            self.set_bound(h.subsys_mask(), None);
-            Container::destroy_root(&mut reg, &e.root);
-            drop(reg);
-            drop(e);
+        if let Some(e) = reg.entry_mut(h) {
+            e.mounting = e.mounting.saturating_sub(1);
         }
+        let dead = self.take_if_unused(&mut reg, h);
+        // Dropped outside the lock: it may free containers.
+        drop(reg);
+        drop(dead);
+    }
+
+    /// `fill_super`: records a superblock for `h` and returns its root
+    /// container. `ENODEV` if `h` was destroyed (which cannot happen while
+    /// the mount filling the superblock is in progress); a superblock
+    /// counted here is uncounted by [`World::superblock_gone`].
+    pub(crate) fn superblock_filled(&self, h: &Hierarchy) -> Result<Arc<Container>> {
+        let mut reg = self.registry.lock();
+        let e = reg.entry_mut(h).ok_or(ENODEV)?;
+        e.superblocks += 1;
+        Ok(e.root.clone())
+    }
+
+    /// `kill_sb`: a superblock of `h` is gone (every superblock passed to
+    /// `fill_super` gets here). Destroys `h` if that leaves it unused.
+    pub(crate) fn superblock_gone(&self, h: &Hierarchy) {
+        let mut reg = self.registry.lock();
+        // No entry: `fill_super` did not count this superblock either, as
+        // a destroyed hierarchy never comes back.
+        if let Some(e) = reg.entry_mut(h) {
+            e.superblocks = e.superblocks.saturating_sub(1);
+        }
+        let dead = self.take_if_unused(&mut reg, h);
+        // Dropped outside the lock: it may free containers.
+        drop(reg);
+        drop(dead);
+    }
+
+    /// Destroys hierarchy `h` if it is still registered (identity, not just
+    /// its slot) and has neither a superblock nor a mount in progress, and
+    /// returns its entry for the caller to drop once the registry mutex is
+    /// released. Its root is then the only container left, since every
+    /// other one pins the superblock.
+    fn take_if_unused(&self, reg: &mut Registry, h: &Hierarchy) -> Option<HierarchyEntry> {
+        match reg.entry(h) {
+            Some(e) if e.mounting == 0 && e.superblocks == 0 => {}
+            _ => return None,
+        }
+        let e = reg.hierarchies.get_mut(h.slot()).and_then(Option::take)?;
+        self.set_bound(h.subsys_mask(), None);
+        Container::destroy_root(reg, &e.root);
+        Some(e)
     }
 
     /// Unmount, before the inodes are evicted: forgets the root's
@@ -232,12 +269,6 @@ impl World {
         if let Some(e) = reg.entry(h) {
             e.root.events_inode.forget();
         }
-    }
-
-    /// The root container of `h`.
-    pub(crate) fn root_of(&self, h: &Hierarchy) -> Result<Arc<Container>> {
-        let reg = self.registry.lock();
-        reg.entry(h).map(|e| e.root.clone()).ok_or(ENODEV)
     }
 }
 

@@ -285,6 +285,11 @@ pub(crate) struct HierarchyEntry {
     pub(crate) release_agent: KVec<u8>,
     /// Containers in the hierarchy, root included.
     pub(crate) nr_containers: u32,
+    /// Mounts in progress that found or created the hierarchy (they keep
+    /// it alive until their `get_tree` ends).
+    pub(crate) mounting: u32,
+    /// Superblocks filled for the hierarchy and not yet killed.
+    pub(crate) superblocks: u32,
 }
 
 /// Everything protected by the registry mutex.

@@ -232,7 +232,13 @@ unsafe extern "C" fn mkdir(
     })
 }
 
-/// Removes the control files of directory `dentry`.
+/// Removes the control files of directory `dentry`. Cannot fail.
+///
+/// The pinned file dentries are found in the dcache with
+/// `d_hash_and_lookup()`, which needs no search permission on `dentry` (the
+/// caller of `rmdir` may lack it: `vfs_rmdir` checks only the parent) and
+/// allocates nothing. A name that is not there (a half-populated directory)
+/// is skipped.
 ///
 /// # Safety
 ///
@@ -240,16 +246,19 @@ unsafe extern "C" fn mkdir(
 unsafe fn depopulate(dentry: *mut bindings::dentry, c: &Arc<Container>) {
     let _ = for_each_file(c.hierarchy(), c.is_root(), |name, _| {
         let bytes = name.as_bytes();
-        // SAFETY: `dentry`'s inode is locked, as `lookup_one_len` requires.
-        let d = unsafe {
-            bindings::lookup_one_len(name.as_cstr()?.as_char_ptr(), dentry, bytes.len() as c_int)
-        };
+        // SAFETY: All-zero is a valid `qstr`; `d_hash_and_lookup` computes
+        // the hash, and `name` outlives the call.
+        let mut q: bindings::qstr = unsafe { zeroed() };
+        q.__bindgen_anon_1.__bindgen_anon_1.len = bytes.len() as u32;
+        q.name = bytes.as_ptr();
+        // SAFETY: `dentry` is valid; `q` names a child of it.
+        let d = unsafe { bindings::d_hash_and_lookup(dentry, &mut q) };
         if d.is_null() || (d as isize) < 0 && (d as isize) >= -4095 {
             return Ok(());
         }
-        // SAFETY: `d` is a referenced child of `dentry`; a positive one is
-        // our control file: `simple_unlink` drops its pin, `d_delete` and
-        // `dput` drop the lookup's reference.
+        // SAFETY: `d` is a referenced child of `dentry`, whose inode is
+        // locked; a positive one is our control file: `simple_unlink` drops
+        // its pin, `d_delete` and `dput` drop the lookup's reference.
         unsafe {
             if !(*d).d_inode.is_null() {
                 bindings::simple_unlink((*dentry).d_inode, d);
@@ -263,6 +272,11 @@ unsafe fn depopulate(dentry: *mut bindings::dentry, c: &Arc<Container>) {
 
 /// `inode_operations::rmdir`: removes an empty container.
 ///
+/// [`Container::remove`] is the only step that can fail, and it commits
+/// last: everything after it (unlinking the control files and the
+/// directory, dropping the superblock pin of `mkdir`) cannot fail, so a
+/// removal is never half done.
+///
 /// # Safety
 ///
 /// Called by the VFS with `dir` and the victim's inode locked.
@@ -271,15 +285,21 @@ unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::den
         // SAFETY: The victim is a positive container directory.
         let c: Arc<Container> = unsafe { container_of_dir((*dentry).d_inode) }.into();
         c.remove()?;
-        // SAFETY: The victim's inode is locked by `vfs_rmdir`; `simple_rmdir`
-        // drops the directory's pin; the superblock pin of `mkdir` is
-        // dropped last (the caller's mount keeps the superblock active).
+        // SAFETY: The victim's inode is locked by `vfs_rmdir`, so no
+        // container (`mkdir`) or file can appear in it: once `depopulate`
+        // has unlinked its control files it is empty. What follows is
+        // `simple_rmdir` without its emptiness check, which cannot fail
+        // here; `simple_unlink` drops the directory's pin. The superblock
+        // pin of `mkdir` is dropped last (the caller's mount keeps the
+        // superblock active).
         unsafe {
             depopulate(dentry, &c);
-            let ret = bindings::simple_rmdir(dir, dentry);
-            if ret != 0 {
-                return Err(Error::from_errno(ret));
+            if bindings::simple_empty(dentry) == 0 {
+                pr_warn!("rmdir: a removed container's directory was not empty\n");
             }
+            bindings::drop_nlink((*dentry).d_inode);
+            bindings::simple_unlink(dir, dentry);
+            bindings::drop_nlink(dir);
             bindings::deactivate_super((*dir).i_sb);
         }
         Ok(0)

@@ -221,10 +221,11 @@ unsafe extern "C" fn fc_get_tree(fc: *mut bindings::fs_context) -> c_int {
         // that a new superblock takes over (`sget_fc()` moves
         // `fc->s_fs_info`), or that `fc_free` drops.
         let ret = unsafe { bindings::get_tree_keyed(fc, Some(fill_super), key) };
-        if ret != 0 && !keep.has_superblock() {
-            // A hierarchy made for this mount that never got a superblock.
-            world.destroy_hierarchy(&keep);
-        }
+        // Until here this mount kept the hierarchy alive; now only its
+        // superblock, if it got one, does. (A superblock whose `fill_super`
+        // failed was killed already, without destroying the hierarchy this
+        // mount was still using.)
+        world.mount_done(&keep);
         to_result(ret).map(|()| 0)
     })
 }
@@ -261,10 +262,11 @@ unsafe extern "C" fn fill_super(
         }
         // SAFETY: `s_fs_info` was set by `sget_fc()` from the key.
         let h = unsafe { hierarchy_of(sb) };
-        let root = h.world().root_of(&h)?;
+        // Counted before anything can fail: `kill_sb` runs for this
+        // superblock whatever happens next, and uncounts it.
+        let root = h.world().superblock_filled(&h)?;
         // SAFETY: `sb` is valid and being set up.
         unsafe { dir::make_root(sb, root) }?;
-        h.set_has_superblock();
         Ok(0)
     })
 }
@@ -291,7 +293,7 @@ unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
     if !info.is_null() {
         // SAFETY: `s_fs_info` owned this `Arc<Hierarchy>` reference.
         let h = unsafe { Arc::<Hierarchy>::from_foreign(info) };
-        h.world().clone().destroy_hierarchy(&h);
+        h.world().clone().superblock_gone(&h);
     }
 }
 
