@@ -29,6 +29,7 @@
 use crate::cftype::{errno, Buf, CfType};
 use crate::container::Container;
 use crate::ffi::net::{self, Packet, Sock};
+use crate::ffi::opener::Opener;
 use crate::ffi::task::{self, Task};
 use crate::logic::parse::parse_classid;
 use crate::subsys::{CreateCtx, Subsys, SubsysId};
@@ -116,7 +117,7 @@ fn classid_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 
 /// Writes `classid`: registers the hook for the first tagged container,
 /// then re-tags the sockets of the container's tasks.
-fn classid_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+fn classid_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     let new = parse_classid(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let _reg = world.registry.lock();
