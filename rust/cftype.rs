@@ -91,8 +91,12 @@ impl CfType {
 
     /// The same file accepting writes up to `max` bytes.
     #[cfg_attr(
-        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
-        expect(dead_code, reason = "used by cpuset and memset")
+        not(any(
+            CONFIG_TASK_CONTAINERS_CPUSET,
+            CONFIG_TASK_CONTAINERS_MEMSET,
+            CONFIG_TASK_CONTAINERS_NET_FLOW
+        )),
+        expect(dead_code, reason = "used by cpuset, memset and net_flow")
     )]
     pub(crate) const fn max(mut self, max: usize) -> Self {
         self.max_write = max;

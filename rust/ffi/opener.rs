@@ -22,6 +22,12 @@ use core::ptr::NonNull;
 pub(crate) enum Cap {
     /// `CAP_SYS_ADMIN`.
     SysAdmin,
+    /// `CAP_NET_ADMIN`.
+    #[cfg_attr(
+        not(CONFIG_TASK_CONTAINERS_NET_FLOW),
+        expect(dead_code, reason = "used by net_flow")
+    )]
+    NetAdmin,
 }
 
 impl Cap {
@@ -29,6 +35,7 @@ impl Cap {
     fn raw(self) -> kernel::ffi::c_int {
         match self {
             Cap::SysAdmin => bindings::CAP_SYS_ADMIN as _,
+            Cap::NetAdmin => bindings::CAP_NET_ADMIN as _,
         }
     }
 }
