@@ -12,6 +12,7 @@
 
 use crate::cftype::errno;
 use crate::container::Container;
+use crate::ffi::opener::Opener;
 use crate::ffi::task::{self, Task};
 use crate::logic::parse::parse_pid;
 use crate::membership::Reservation;
@@ -26,8 +27,17 @@ use kernel::types::ARef;
 const PROCS_RESCANS: usize = 8;
 
 /// Handles a write of a pid to `tasks` (`threadgroup` false) or
-/// `container.procs` (true) of `c`.
-pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Result {
+/// `container.procs` (true) of `c`. `0` names the writing task; whether the
+/// target may be moved is decided with the credentials of the file's
+/// `opener` (as cgroup v1 since 2022), so a privileged program writing to
+/// an fd an unprivileged user opened cannot be used to move other users'
+/// tasks.
+pub(crate) fn write_pid(
+    c: &Arc<Container>,
+    opener: &Opener<'_>,
+    buf: &[u8],
+    threadgroup: bool,
+) -> Result {
     let pid = parse_pid(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let reg = world.registry.lock();
@@ -48,7 +58,7 @@ pub(crate) fn write_pid(c: &Arc<Container>, buf: &[u8], threadgroup: bool) -> Re
     if task::is_kthread(&target) || task::no_setaffinity(&target) {
         return Err(EINVAL);
     }
-    if !task::current_may_move(&target) {
+    if !opener.may_move(&target) {
         return Err(EACCES);
     }
     if !threadgroup {

@@ -9,6 +9,7 @@
 //! `<subsys>.` prefix unless the hierarchy was mounted with `noprefix`.
 
 use crate::container::Container;
+use crate::ffi::opener::Opener;
 use crate::hierarchy::Hierarchy;
 use crate::logic::error::LogicError;
 use crate::subsys::SubsysId;
@@ -29,8 +30,9 @@ pub(crate) enum Placement {
 
 /// Produces the contents of a control file when it is read.
 pub(crate) type ReadFn = fn(&Arc<Container>, &mut Buf) -> Result;
-/// Applies one `write(2)` to a control file.
-pub(crate) type WriteFn = fn(&Arc<Container>, &[u8]) -> Result;
+/// Applies one `write(2)` to a control file. Permission decisions use the
+/// [`Opener`] (the credentials the file was opened with), never `current`.
+pub(crate) type WriteFn = fn(&Arc<Container>, &Opener<'_>, &[u8]) -> Result;
 
 /// One control file.
 pub(crate) struct CfType {
@@ -89,8 +91,12 @@ impl CfType {
 
     /// The same file accepting writes up to `max` bytes.
     #[cfg_attr(
-        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
-        expect(dead_code, reason = "used by cpuset and memset")
+        not(any(
+            CONFIG_TASK_CONTAINERS_CPUSET,
+            CONFIG_TASK_CONTAINERS_MEMSET,
+            CONFIG_TASK_CONTAINERS_NET_FLOW
+        )),
+        expect(dead_code, reason = "used by cpuset, memset and net_flow")
     )]
     pub(crate) const fn max(mut self, max: usize) -> Self {
         self.max_write = max;

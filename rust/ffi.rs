@@ -12,6 +12,7 @@ pub(crate) mod fs;
 #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
 pub(crate) mod net;
 pub(crate) mod notify;
+pub(crate) mod opener;
 #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
 pub(crate) mod placement;
 pub(crate) mod proc;

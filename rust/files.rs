@@ -6,6 +6,7 @@
 
 use crate::cftype::{errno, Buf, CfType, Placement};
 use crate::container::Container;
+use crate::ffi::opener::{Cap, Opener};
 use crate::ffi::task;
 use crate::logic::options::RELEASE_AGENT_MAX_LEN;
 use crate::logic::parse::{parse_bool_u64, trim};
@@ -199,13 +200,13 @@ fn procs_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 }
 
 /// `tasks` write: moves one thread.
-fn tasks_write(c: &Arc<Container>, buf: &[u8]) -> Result {
-    crate::attach::write_pid(c, buf, false)
+fn tasks_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+    crate::attach::write_pid(c, opener, buf, false)
 }
 
 /// `container.procs` write: moves every thread of a process.
-fn procs_write(c: &Arc<Container>, buf: &[u8]) -> Result {
-    crate::attach::write_pid(c, buf, true)
+fn procs_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+    crate::attach::write_pid(c, opener, buf, true)
 }
 
 /// Reads a flag of the container's node.
@@ -240,7 +241,7 @@ fn notify_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     read_flag(c, out, |n| n.notify_on_release)
 }
 
-fn notify_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+fn notify_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_flag(c, buf, |n, v| n.notify_on_release = v)
 }
 
@@ -248,7 +249,7 @@ fn clone_children_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     read_flag(c, out, |n| n.clone_children)
 }
 
-fn clone_children_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+fn clone_children_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_flag(c, buf, |n, v| n.clone_children = v)
 }
 
@@ -261,10 +262,12 @@ fn release_agent_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     out.push(b"\n")
 }
 
-/// Sets `release_agent`: needs `CAP_SYS_ADMIN` in the initial user namespace
-/// (`EPERM`), as the agent runs with full privileges.
-fn release_agent_write(c: &Arc<Container>, buf: &[u8]) -> Result {
-    if !task::current_is_global_admin() {
+/// Sets `release_agent`: the file's opener needs `CAP_SYS_ADMIN` in the
+/// initial user namespace (`EPERM`), as the agent runs with full
+/// privileges (cgroup v1's `file_ns_capable()` check: a privileged writer
+/// of an fd an unprivileged user opened does not qualify).
+fn release_agent_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+    if !opener.capable(Cap::SysAdmin) {
         return Err(EPERM);
     }
     let path = trim(buf);

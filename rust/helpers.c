@@ -4,6 +4,7 @@
  * manner of the kernel's rust/helpers/. No logic lives here: each helper is
  * the C expression it wraps.
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
@@ -39,9 +40,10 @@ void container_helper_for_each_thread_of(struct task_struct *leader,
 	rcu_read_unlock();
 }
 
-bool container_helper_may_move(struct task_struct *target)
+bool container_helper_may_move(const struct file *file,
+			       struct task_struct *target)
 {
-	const struct cred *cred = current_cred(), *tcred;
+	const struct cred *cred = file->f_cred, *tcred;
 	bool ok;
 
 	rcu_read_lock();
@@ -51,6 +53,11 @@ bool container_helper_may_move(struct task_struct *target)
 	     uid_eq(cred->euid, tcred->suid);
 	rcu_read_unlock();
 	return ok;
+}
+
+bool container_helper_opener_capable(const struct file *file, int cap)
+{
+	return file_ns_capable(file, &init_user_ns, cap);
 }
 
 void container_helper_fs_type_register_keys(struct file_system_type *fs)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct dentry;
+struct file;
 struct file_system_type;
 struct inode;
 struct super_block;
@@ -22,8 +23,14 @@ void container_helper_for_each_thread(container_task_visit_t visit, void *data);
 /* for_each_thread(leader, t) under rcu_read_lock(); VISIT must not sleep. */
 void container_helper_for_each_thread_of(struct task_struct *leader,
 					 container_task_visit_t visit, void *data);
-/* cgroup v1's permission rule for moving TARGET (euid root, uid or suid). */
-bool container_helper_may_move(struct task_struct *target);
+/*
+ * cgroup v1's permission rule for moving TARGET (euid root, uid or suid),
+ * with the credentials FILE was opened with (file->f_cred), not current's.
+ */
+bool container_helper_may_move(const struct file *file,
+			       struct task_struct *target);
+/* file_ns_capable(FILE, &init_user_ns, CAP): FILE's opener had CAP. */
+bool container_helper_opener_capable(const struct file *file, int cap);
 /* atomic_inc(&sb->s_active): a container pins its hierarchy's superblock. */
 void container_helper_sb_pin(struct super_block *sb);
 /*
@@ -47,7 +54,6 @@ void container_helper_notify_modify(struct inode **slot);
 /* pde_data(): the data of a /proc entry. */
 void *container_helper_pde_data(const struct inode *inode);
 
-struct file;
 struct poll_table_struct;
 struct wait_queue_head;
 /* init_waitqueue_head() (its lock class key is static in the helper). */

@@ -32,6 +32,7 @@
 // `unsafe` outside `rust/ffi/`).
 use crate::cftype::{errno, Buf, CfType};
 use crate::container::Container;
+use crate::ffi::opener::Opener;
 use crate::ffi::task::Task;
 use crate::logic::parse::parse_bool_u64;
 use crate::subsys::{CreateCtx, Subsys, SubsysId};
@@ -157,8 +158,10 @@ fn locked_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 /// `notify_on_release`. The bytes are exactly what user space wrote (at
 /// most the file's size limit, 64 bytes by default); parse them with the
 /// host-tested parsers of `rust/logic/`, whose errors map to errnos
-/// (`EINVAL` for garbage), and change nothing on error.
-fn locked_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+/// (`EINVAL` for garbage), and change nothing on error. A permission check
+/// asks the [`Opener`] (the credentials the file was opened with, as
+/// `opener.capable(Cap::SysAdmin)`), never the writing task.
+fn locked_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     let v = parse_bool_u64(buf).map_err(errno)?;
     state(c)?.locked.store(v, Ordering::Relaxed);
     Ok(())

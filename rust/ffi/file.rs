@@ -10,10 +10,12 @@
 //! with any other on the same open file: the snapshot is a [`Snapshot`].
 
 use super::bindings;
+use super::opener::Opener;
 use super::zeroed;
 use super::CTable;
 use crate::cftype::{Buf, CfType};
 use crate::container::Container;
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::error::from_result;
 use kernel::ffi::{c_int, c_void};
@@ -249,7 +251,11 @@ unsafe extern "C" fn write(
         }
         let mut buf = KVec::new();
         UserSlice::new(ubuf as usize, count).read_all(&mut buf, GFP_KERNEL)?;
-        write(&node.container, &buf)?;
+        let file = NonNull::new(file).ok_or(EINVAL)?;
+        // SAFETY: `file` is open for the duration of this write, which is
+        // the opener's lifetime.
+        let opener = unsafe { Opener::new(file) };
+        write(&node.container, &opener, &buf)?;
         isize::try_from(count).map_err(|_| EINVAL)
     })
 }

@@ -200,17 +200,9 @@ pub(crate) fn no_setaffinity(task: &Task) -> bool {
     flags(task) & bindings::PF_NO_SETAFFINITY != 0
 }
 
-/// Whether the current task may move `target` between containers, as
-/// cgroup v1 decides: its effective uid is root, or the target's real or
-/// saved uid.
-pub(crate) fn current_may_move(target: &Task) -> bool {
-    // SAFETY: `container_helper_may_move` reads both tasks' credentials
-    // under RCU; `target` is valid.
-    unsafe { bindings::container_helper_may_move(as_raw(target)) }
-}
-
 /// Whether the current task has `CAP_SYS_ADMIN` in the initial user
-/// namespace.
+/// namespace. For `mount(2)` options only: control file writes are judged
+/// by their opener ([`Opener`](super::opener::Opener)), never by `current`.
 pub(crate) fn current_is_global_admin() -> bool {
     // SAFETY: `capable` only inspects the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as _) }

@@ -139,6 +139,40 @@ pub(crate) fn parse_classid(buf: &[u8]) -> Result<u32, LogicError> {
     u32::try_from(value).map_err(|_| LogicError::Invalid)
 }
 
+/// Most class ids a `net_flow.allowed` list holds.
+pub(crate) const CLASSID_LIST_MAX: usize = 32;
+
+/// Parses a `net_flow.allowed` list into `out`, sorted and without duplicates, and returns how
+/// many class ids it holds.
+///
+/// The class ids are read as [`parse_classid`] reads one, separated by any run of whitespace or
+/// commas; an empty list (an empty write, or just a newline) is valid. A malformed class id gives
+/// [`LogicError::Invalid`], more than `out.len()` distinct class ids [`LogicError::TooBig`]. On
+/// error the contents of `out` are unspecified.
+pub(crate) fn parse_classid_list(buf: &[u8], out: &mut [u32]) -> Result<usize, LogicError> {
+    let mut len = 0;
+    for token in buf
+        .split(|&c| is_space(c) || c == b',')
+        .filter(|t| !t.is_empty())
+    {
+        let id = parse_classid(token)?;
+        let sorted = out.get_mut(..len).ok_or(LogicError::Invalid)?;
+        let Err(at) = sorted.binary_search(&id) else {
+            continue;
+        };
+        if len == out.len() {
+            return Err(LogicError::TooBig);
+        }
+        len += 1;
+        let grown = out.get_mut(at..len).ok_or(LogicError::Invalid)?;
+        grown.rotate_right(1);
+        if let Some(slot) = grown.first_mut() {
+            *slot = id;
+        }
+    }
+    Ok(len)
+}
+
 /// Checks the name given to `mkdir` for a new container.
 ///
 /// The name is checked as the VFS hands it over, without trimming. An empty name, `.`, `..`, or a

@@ -25,12 +25,21 @@
 //!
 //! The hook is registered only while some container has a class id, so
 //! there is no per-packet cost otherwise.
+//!
+//! Delegation: an opener without `CAP_NET_ADMIN` (in the initial user
+//! namespace) may only give a container a class id its parent allows: the
+//! parent's own, or one in the parent's `allowed` list (file
+//! `net_flow.allowed`, owned by whoever owns the parent), and may only list
+//! in `allowed` class ids the container itself could be given. So a
+//! delegated subtree stays within the classes the administrator granted,
+//! however deep it nests ([`opener_may_use`]).
 
 use crate::cftype::{errno, Buf, CfType};
 use crate::container::Container;
 use crate::ffi::net::{self, Packet, Sock};
+use crate::ffi::opener::{Cap, Opener};
 use crate::ffi::task::{self, Task};
-use crate::logic::parse::parse_classid;
+use crate::logic::parse::{parse_classid, parse_classid_list, CLASSID_LIST_MAX};
 use crate::subsys::{CreateCtx, Subsys, SubsysId};
 use crate::world::World;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -45,6 +54,12 @@ pub(crate) struct NetFlow;
 pub(crate) struct Flow {
     /// `classid` (written under the registry mutex, read by the hook).
     classid: AtomicU32,
+    /// `allowed`: the class ids, besides this container's own, that an
+    /// opener without `CAP_NET_ADMIN` may give its children; sorted, the
+    /// first `allowed_len` valid (registry mutex for reads and writes).
+    allowed: [AtomicU32; CLASSID_LIST_MAX],
+    /// See `allowed`.
+    allowed_len: AtomicUsize,
     /// Whether this is the hierarchy's root (whose tasks are not in the
     /// membership map).
     root: bool,
@@ -61,7 +76,11 @@ static ROOT_CLASSID: AtomicU32 = AtomicU32::new(0);
 impl Subsys for NetFlow {
     type State = Flow;
     const ID: SubsysId = SubsysId::NetFlow;
-    const FILES: &'static [CfType] = &[CfType::rw(c_str!("classid"), classid_read, classid_write)];
+    const FILES: &'static [CfType] = &[
+        CfType::rw(c_str!("classid"), classid_read, classid_write),
+        // Up to `CLASSID_LIST_MAX` ids of 10 characters and a separator.
+        CfType::rw(c_str!("allowed"), allowed_read, allowed_write).max(512),
+    ];
 
     fn create(ctx: &CreateCtx<'_, Flow>) -> Result<Flow> {
         let classid = ctx.parent.map_or(0, |p| p.classid.load(Ordering::Relaxed));
@@ -71,6 +90,9 @@ impl Subsys for NetFlow {
         }
         Ok(Flow {
             classid: AtomicU32::new(classid),
+            // A new container allows its children only its own class id.
+            allowed: [const { AtomicU32::new(0) }; CLASSID_LIST_MAX],
+            allowed_len: AtomicUsize::new(0),
             root: ctx.parent.is_none(),
         })
     }
@@ -114,14 +136,80 @@ fn classid_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     out.fmt(format_args!("{v}\n"))
 }
 
-/// Writes `classid`: registers the hook for the first tagged container,
-/// then re-tags the sockets of the container's tasks.
-fn classid_write(c: &Arc<Container>, buf: &[u8]) -> Result {
+impl Flow {
+    /// The `allowed` list. Registry mutex held.
+    fn allowed(&self) -> impl Iterator<Item = u32> + '_ {
+        let len = self.allowed_len.load(Ordering::Relaxed);
+        self.allowed
+            .iter()
+            .take(len)
+            .map(|a| a.load(Ordering::Relaxed))
+    }
+}
+
+/// Whether `opener` may give container `c` class id `id` (or list it in
+/// `c`'s `allowed`): always with `CAP_NET_ADMIN`; otherwise only if it is
+/// `c`'s parent's class id or in the parent's `allowed` list (never in a
+/// root, which has no parent). Registry mutex held.
+fn opener_may_use(opener: &Opener<'_>, c: &Container, id: u32) -> Result<bool> {
+    if opener.capable(Cap::NetAdmin) {
+        return Ok(true);
+    }
+    let Some(parent) = c.parent() else {
+        return Ok(false);
+    };
+    let p = flow(parent)?;
+    Ok(p.classid.load(Ordering::Relaxed) == id || p.allowed().any(|a| a == id))
+}
+
+/// Reads `allowed`: the class ids in decimal, sorted, on one line.
+fn allowed_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let world = c.hierarchy().world().clone();
+    let _reg = world.registry.lock();
+    for (i, id) in flow(c)?.allowed().enumerate() {
+        let sep = if i == 0 { "" } else { " " };
+        out.fmt(format_args!("{sep}{id}"))?;
+    }
+    out.push(b"\n")
+}
+
+/// Writes `allowed`: a list of class ids separated by whitespace or commas
+/// (empty: none). Without `CAP_NET_ADMIN`, each must be one the opener
+/// may give `c` itself (`EPERM`).
+fn allowed_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+    let mut list = [0u32; CLASSID_LIST_MAX];
+    let len = parse_classid_list(buf, &mut list).map_err(errno)?;
+    let list = list.get(..len).ok_or(EINVAL)?;
+    let world = c.hierarchy().world().clone();
+    let _reg = world.registry.lock();
+    if c.is_removed() {
+        return Err(ENODEV);
+    }
+    let st = flow(c)?;
+    for &id in list {
+        if !opener_may_use(opener, c, id)? {
+            return Err(EPERM);
+        }
+    }
+    for (slot, &id) in st.allowed.iter().zip(list) {
+        slot.store(id, Ordering::Relaxed);
+    }
+    st.allowed_len.store(len, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Writes `classid`: checks that the opener may choose it, registers the
+/// hook for the first tagged container, then re-tags the sockets of the
+/// container's tasks.
+fn classid_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     let new = parse_classid(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let _reg = world.registry.lock();
     if c.is_removed() {
         return Err(ENODEV);
+    }
+    if !opener_may_use(opener, c, new)? {
+        return Err(EPERM);
     }
     let st = flow(c)?;
     let old = st.classid.load(Ordering::Relaxed);

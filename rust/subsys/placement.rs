@@ -35,6 +35,7 @@
 
 use crate::cftype::{errno, Buf};
 use crate::container::Container;
+use crate::ffi::opener::Opener;
 use crate::ffi::placement::{Bits, MAX_WORDS};
 use crate::ffi::task::{self, Task};
 use crate::logic::cpulist;
@@ -258,7 +259,11 @@ pub(crate) fn read_exclusive<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> 
 
 /// Writes `cpus`/`mems`: parse, check against the v1 rules, commit, and
 /// re-apply to the tasks of the container and its descendants.
-pub(crate) fn write_requested<R: Resource>(c: &Arc<Container>, buf: &[u8]) -> Result {
+pub(crate) fn write_requested<R: Resource>(
+    c: &Arc<Container>,
+    _opener: &Opener<'_>,
+    buf: &[u8],
+) -> Result {
     let mut trial = EMPTY;
     // Out-of-range CPUs are "outside the online set" too: EINVAL.
     cpulist::parse_list(buf, R::nbits(), &mut trial).map_err(|_| EINVAL)?;
@@ -275,7 +280,11 @@ pub(crate) fn write_requested<R: Resource>(c: &Arc<Container>, buf: &[u8]) -> Re
 }
 
 /// Writes `cpu_exclusive`/`mem_exclusive`.
-pub(crate) fn write_exclusive<R: Resource>(c: &Arc<Container>, buf: &[u8]) -> Result {
+pub(crate) fn write_exclusive<R: Resource>(
+    c: &Arc<Container>,
+    _opener: &Opener<'_>,
+    buf: &[u8],
+) -> Result {
     let v = parse_bool_u64(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let reg = world.registry.lock();

@@ -4,8 +4,8 @@
 
 use crate::logic::error::LogicError::{self, Exist, Invalid, Range, TooBig};
 use crate::logic::parse::{
-    check_write_len, is_space, parse_bool_u64, parse_classid, parse_pid, parse_u64, trim,
-    validate_container_name,
+    check_write_len, is_space, parse_bool_u64, parse_classid, parse_classid_list, parse_pid,
+    parse_u64, trim, validate_container_name, CLASSID_LIST_MAX,
 };
 
 #[test]
@@ -238,4 +238,60 @@ fn write_length_limit() {
     assert_eq!(check_write_len(b"", 0), Ok(()));
     assert_eq!(check_write_len(b"1234", 4), Ok(()));
     assert_eq!(check_write_len(b"12345", 4), Err(TooBig));
+}
+
+/// Parses a list into a full-size buffer, returning the ids or the error.
+fn classid_list(input: &[u8]) -> Result<Vec<u32>, LogicError> {
+    let mut out = [0u32; CLASSID_LIST_MAX];
+    let n = parse_classid_list(input, &mut out)?;
+    Ok(out[..n].to_vec())
+}
+
+#[test]
+fn classid_list_sorts_and_deduplicates() {
+    assert_eq!(classid_list(b""), Ok(vec![]));
+    assert_eq!(classid_list(b"\n"), Ok(vec![]));
+    assert_eq!(classid_list(b" , \n"), Ok(vec![]));
+    assert_eq!(
+        classid_list(b"0x10012 65553,0x10012\n"),
+        Ok(vec![0x10011, 0x10012])
+    );
+    assert_eq!(classid_list(b"3\t2\n1,0"), Ok(vec![0, 1, 2, 3]));
+    assert_eq!(classid_list(b"0xffffffff 0"), Ok(vec![0, u32::MAX]));
+}
+
+#[test]
+fn classid_list_rejects_garbage_and_overflow() {
+    for input in [
+        &b"1 garbage"[..],
+        b"1:10",
+        b"-1",
+        b"0x100000000",
+        b"1 2x",
+        b"+",
+    ] {
+        assert_eq!(classid_list(input), Err(Invalid), "{input:?}");
+    }
+}
+
+#[test]
+fn classid_list_is_bounded() {
+    let full: String = (0..CLASSID_LIST_MAX).map(|i| format!("{i} ")).collect();
+    assert_eq!(
+        classid_list(full.as_bytes()).map(|v| v.len()),
+        Ok(CLASSID_LIST_MAX)
+    );
+    // Duplicates do not count.
+    let dup = format!("{full} 0 1 2");
+    assert_eq!(
+        classid_list(dup.as_bytes()).map(|v| v.len()),
+        Ok(CLASSID_LIST_MAX)
+    );
+    let over = format!("{full} {CLASSID_LIST_MAX}");
+    assert_eq!(classid_list(over.as_bytes()), Err(TooBig));
+    // A short buffer bounds the list too.
+    let mut two = [0u32; 2];
+    assert_eq!(parse_classid_list(b"1 2 3", &mut two), Err(TooBig));
+    assert_eq!(parse_classid_list(b"2 1 2", &mut two), Ok(2));
+    assert_eq!(two, [1, 2]);
 }
