@@ -49,6 +49,15 @@ pub(crate) struct Container {
     pub(crate) events_inode: EventsInode,
     /// Control files of this container open now (`debug.refcount`).
     pub(crate) open_files: AtomicU32,
+    /// `container.max.depth`: how many levels of containers may exist
+    /// below it ([`LIMIT_MAX`]: no limit). Changed under the registry
+    /// mutex.
+    pub(crate) max_depth: AtomicU32,
+    /// `container.max.descendants`: how many containers may exist below it
+    /// ([`LIMIT_MAX`]: no limit). Changed under the registry mutex.
+    pub(crate) max_descendants: AtomicU32,
+    /// Containers below it now (registry mutex).
+    nr_descendants: AtomicU32,
 }
 
 impl Drop for Container {
@@ -72,6 +81,15 @@ impl Drop for Container {
         }
     }
 }
+
+/// `max` in `container.max.depth` and `container.max.descendants`, as
+/// cgroup's `INT_MAX`. As no container can have more descendants or levels
+/// below it, this also bounds every hierarchy.
+pub(crate) const LIMIT_MAX: u32 = i32::MAX as u32;
+
+/// Longest path [`Container::path`] gives: as cgroup's paths, it must fit
+/// in `PATH_MAX` bytes with a terminating NUL.
+const PATH_MAX_LEN: usize = 4095;
 
 /// The mutable state of a container, protected by the registry mutex.
 pub(crate) struct Node {
@@ -266,6 +284,9 @@ impl Container {
                 event_gen: AtomicU32::new(0),
                 events_inode: EventsInode::new(),
                 open_files: AtomicU32::new(0),
+                max_depth: AtomicU32::new(LIMIT_MAX),
+                max_descendants: AtomicU32::new(LIMIT_MAX),
+                nr_descendants: AtomicU32::new(0),
             })
             .into();
         if let Some(pn) = c.parent.as_ref().and_then(|p| reg.nodes.get_mut(&p.id)) {
@@ -292,7 +313,43 @@ impl Container {
         }
     }
 
-    /// `mkdir`: creates container `name` under `parent`.
+    /// Whether a new child of `self` keeps every ancestor within its
+    /// `container.max.depth` and `container.max.descendants`, the parent
+    /// itself included (cgroup's `cgroup_check_hierarchy_limits()`).
+    /// Registry mutex held.
+    fn child_within_limits(&self) -> bool {
+        // Levels below `cur` the new child would be at.
+        let mut level: u32 = 1;
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            if c.nr_descendants.load(Ordering::Relaxed) >= c.max_descendants.load(Ordering::Relaxed)
+                || level > c.max_depth.load(Ordering::Relaxed)
+            {
+                return false;
+            }
+            level = level.saturating_add(1);
+            cur = c.parent.as_deref();
+        }
+        true
+    }
+
+    /// A descendant of `self` was created (`added`) or removed: updates the
+    /// descendant counts of `self` and its ancestors. Registry mutex held.
+    fn count_descendant(&self, added: bool) {
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            if added {
+                c.nr_descendants.fetch_add(1, Ordering::Relaxed);
+            } else {
+                c.nr_descendants.fetch_sub(1, Ordering::Relaxed);
+            }
+            cur = c.parent.as_deref();
+        }
+    }
+
+    /// `mkdir`: creates container `name` under `parent`; `EAGAIN` if that
+    /// would exceed an ancestor's `container.max.depth` or
+    /// `container.max.descendants`.
     pub(crate) fn create(parent: &Arc<Container>, name: &[u8]) -> Result<Arc<Self>> {
         validate_container_name(name, &[]).map_err(errno)?;
         let h = parent.hierarchy.clone();
@@ -302,6 +359,9 @@ impl Container {
             Some(n) if !parent.is_removed() => (n.notify_on_release, n.clone_children),
             _ => return Err(ENODEV),
         };
+        if !parent.child_within_limits() {
+            return Err(EAGAIN);
+        }
         let mut owned = KVec::new();
         owned.extend_from_slice(name, GFP_KERNEL)?;
         let siblings = reg.nodes.get(&parent.id).map(|n| &n.children);
@@ -318,6 +378,7 @@ impl Container {
         if let Some(e) = reg.entry_mut(&h) {
             e.nr_containers += 1;
         }
+        parent.count_descendant(true);
         Ok(c)
     }
 
@@ -351,6 +412,9 @@ impl Container {
             .and_then(|pn| pn.children.remove(&self.id));
         if let Some(e) = reg.entry_mut(&self.hierarchy) {
             e.nr_containers -= 1;
+        }
+        if let Some(p) = self.parent.as_ref() {
+            p.count_descendant(false);
         }
         Self::destroy_css(&self.css);
         // Removing the last child may make the parent releasable.
@@ -389,26 +453,44 @@ impl Container {
     }
 
     /// Appends the container's path relative to its hierarchy root (`/` for
-    /// the root, `/a/b` otherwise) to `out`.
+    /// the root, `/a/b` otherwise) to `out`. As cgroup's paths, it must fit
+    /// in `PATH_MAX` with a NUL (`ENAMETOOLONG`), so what is allocated stays
+    /// small however deep the container is.
     pub(crate) fn path(&self, reg: &Registry, out: &mut KVec<u8>) -> Result {
         if self.is_root() {
             out.push(b'/', GFP_KERNEL)?;
             return Ok(());
         }
-        // Collect the ancestors' ids from here up, then emit top-down.
-        let mut chain: KVec<u64> = KVec::new();
-        let mut cur = Some(self);
-        while let Some(c) = cur {
-            if c.is_root() {
-                break;
+        let name_of = |c: &Container| reg.nodes.get(&c.id).map_or(&[][..], |n| n.name.as_slice());
+        let below_root = || {
+            let mut cur = Some(self);
+            core::iter::from_fn(move || {
+                let c = cur.filter(|c| !c.is_root())?;
+                cur = c.parent.as_deref();
+                Some(c)
+            })
+        };
+        // Measure from here up, stopping as soon as it is too long.
+        let mut len = 0usize;
+        for c in below_root() {
+            len += 1 + name_of(c).len();
+            if len > PATH_MAX_LEN {
+                return Err(Error::from_errno(-(kernel::bindings::ENAMETOOLONG as i32)));
             }
-            chain.push(c.id, GFP_KERNEL)?;
-            cur = c.parent.as_deref();
         }
-        for id in chain.iter().rev() {
-            out.push(b'/', GFP_KERNEL)?;
-            let name = reg.nodes.get(id).map_or(&[][..], |n| n.name.as_slice());
-            out.extend_from_slice(name, GFP_KERNEL)?;
+        // Then fill it in from the end, the same way up.
+        let start = out.len();
+        out.extend_with(len, b'/', GFP_KERNEL)?;
+        let mut end = out.len();
+        for c in below_root() {
+            let name = name_of(c);
+            let from = end.checked_sub(name.len()).ok_or(EINVAL)?;
+            out.get_mut(from..end).ok_or(EINVAL)?.copy_from_slice(name);
+            // The byte before is the `/` written above.
+            end = from.checked_sub(1).ok_or(EINVAL)?;
+        }
+        if end != start {
+            return Err(EINVAL);
         }
         Ok(())
     }

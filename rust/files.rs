@@ -2,22 +2,25 @@
 
 //! The core control files present in every container (cgroup v1's
 //! `cgroup1_base_files`): `tasks`, `container.procs`, `notify_on_release`,
-//! `container.clone_children`, and the root's `release_agent`.
+//! `container.clone_children`, `container.events`, cgroup v2's limits
+//! `container.max.depth` and `container.max.descendants`, and the root's
+//! `release_agent`.
 
 use crate::cftype::{errno, Buf, CfType, Placement};
-use crate::container::Container;
+use crate::container::{Container, LIMIT_MAX};
 use crate::ffi::opener::{Cap, Opener};
 use crate::ffi::task;
 use crate::logic::options::RELEASE_AGENT_MAX_LEN;
-use crate::logic::parse::{parse_bool_u64, trim};
+use crate::logic::parse::{parse_bool_u64, parse_u64, trim};
 use crate::world::World;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::ARef;
 
 /// The core files, in the order they are created.
-pub(crate) static CORE_FILES: [CfType; 6] = [
+pub(crate) static CORE_FILES: [CfType; 8] = [
     CfType::rw(c_str!("tasks"), tasks_read, tasks_write),
     CfType::rw(c_str!("container.procs"), procs_read, procs_write),
     CfType::rw(c_str!("notify_on_release"), notify_read, notify_write),
@@ -35,6 +38,16 @@ pub(crate) static CORE_FILES: [CfType; 6] = [
         max_write: 0,
         poll: true,
     },
+    CfType::rw(
+        c_str!("container.max.depth"),
+        max_depth_read,
+        max_depth_write,
+    ),
+    CfType::rw(
+        c_str!("container.max.descendants"),
+        max_descendants_read,
+        max_descendants_write,
+    ),
     CfType {
         name: c_str!("release_agent"),
         mode: 0o644,
@@ -287,4 +300,72 @@ fn release_agent_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> R
 /// has a task. `poll(2)` reports a change with `POLLPRI`.
 fn events_read(c: &Arc<Container>, out: &mut Buf) -> Result {
     out.fmt(format_args!("populated {}\n", u8::from(c.populated())))
+}
+
+/// Parses a write to `container.max.depth` or `container.max.descendants`
+/// as cgroup v2 does: `max`, or a number read by `kstrtoint(buf, 0)` (`0x`
+/// hex, `0` octal); garbage is `EINVAL`, a negative number or one above
+/// `INT_MAX` is `ERANGE`. `INT_MAX` itself is `max`.
+fn parse_limit(buf: &[u8]) -> Result<u32> {
+    let s = trim(buf);
+    if s == b"max" {
+        return Ok(LIMIT_MAX);
+    }
+    let (negative, digits) = match s.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    // After a minus, `kstrtoint()` takes digits only: no sign, no space.
+    if negative && !digits.first().is_some_and(u8::is_ascii_digit) {
+        return Err(EINVAL);
+    }
+    let v = parse_u64(digits).map_err(errno)?;
+    match (negative, u32::try_from(v)) {
+        (true, _) if v == 0 => Ok(0),
+        (true, _) => Err(ERANGE),
+        (false, Ok(v)) if v <= LIMIT_MAX => Ok(v),
+        (false, _) => Err(ERANGE),
+    }
+}
+
+/// Reads a limit: `max` or the number.
+fn read_limit(v: &AtomicU32, out: &mut Buf) -> Result {
+    match v.load(Ordering::Relaxed) {
+        v if v >= LIMIT_MAX => out.push(b"max\n"),
+        v => out.fmt(format_args!("{v}\n")),
+    }
+}
+
+/// Sets a limit of `c` (it applies to later `mkdir`s: existing containers
+/// stay, as in cgroup v2).
+fn write_limit(c: &Arc<Container>, buf: &[u8], field: fn(&Container) -> &AtomicU32) -> Result {
+    let v = parse_limit(buf)?;
+    let world = c.hierarchy().world().clone();
+    // Under the registry mutex, which `mkdir` checks the limits under.
+    let _reg = world.registry.lock();
+    if c.is_removed() {
+        return Err(ENODEV);
+    }
+    field(c).store(v, Ordering::Relaxed);
+    Ok(())
+}
+
+/// `container.max.depth`: how many levels of containers may exist below
+/// this one (cgroup v2's `cgroup.max.depth`). `mkdir` beyond: `EAGAIN`.
+fn max_depth_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    read_limit(&c.max_depth, out)
+}
+
+fn max_depth_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+    write_limit(c, buf, |c| &c.max_depth)
+}
+
+/// `container.max.descendants`: how many containers may exist below this
+/// one (cgroup v2's `cgroup.max.descendants`). `mkdir` beyond: `EAGAIN`.
+fn max_descendants_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    read_limit(&c.max_descendants, out)
+}
+
+fn max_descendants_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+    write_limit(c, buf, |c| &c.max_descendants)
 }

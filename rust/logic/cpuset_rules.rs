@@ -23,10 +23,32 @@ pub(crate) struct Peer<'a> {
     pub(crate) exclusive: bool,
 }
 
+/// Something the rules can see as a [`Peer`]: a `Peer`, or an owned (mask, exclusive) pair that
+/// a caller reads out of its own lists one at a time, so that walking them needs no buffer.
+pub(crate) trait AsPeer {
+    /// The peer.
+    fn as_peer(&self) -> Peer<'_>;
+}
+
+impl AsPeer for Peer<'_> {
+    fn as_peer(&self) -> Peer<'_> {
+        *self
+    }
+}
+
+impl<const N: usize> AsPeer for ([u64; N], bool) {
+    fn as_peer(&self) -> Peer<'_> {
+        Peer {
+            mask: &self.0,
+            exclusive: self.1,
+        }
+    }
+}
+
 /// A proposed change of one container's mask and exclusive flag, with the state it is judged by.
 ///
-/// `children` and `siblings` are iterators, so that the caller can walk its own lists under the
-/// subsystem lock without allocating. Each is walked at most once.
+/// `children` and `siblings` are iterators of [`AsPeer`] items, so that the caller can walk its
+/// own lists under the subsystem lock without allocating. Each is walked at most once.
 pub(crate) struct Change<'a, C, S> {
     /// The parent container, or `None` for the hierarchy root.
     ///
@@ -72,8 +94,10 @@ pub(crate) struct Change<'a, C, S> {
 /// `is_cpuset_subset()`); rules 1 and 2 are the checks `update_cpumask()` makes before them.
 pub(crate) fn validate_change<'a, C, S>(v: Change<'a, C, S>) -> Result<(), LogicError>
 where
-    C: IntoIterator<Item = Peer<'a>>,
-    S: IntoIterator<Item = Peer<'a>>,
+    C: IntoIterator,
+    C::Item: AsPeer,
+    S: IntoIterator,
+    S::Item: AsPeer,
 {
     let Some(parent) = v.parent else {
         return Err(LogicError::Access);
@@ -81,8 +105,10 @@ where
     if !cpulist::is_subset(v.trial, v.online) {
         return Err(LogicError::Invalid);
     }
-    let stranded =
-        |c: Peer<'a>| !cpulist::is_subset(c.mask, v.trial) || (c.exclusive && !v.trial_exclusive);
+    let stranded = |c: C::Item| {
+        let c = c.as_peer();
+        !cpulist::is_subset(c.mask, v.trial) || (c.exclusive && !v.trial_exclusive)
+    };
     if v.children.into_iter().any(stranded) {
         return Err(LogicError::Busy);
     }
@@ -92,8 +118,10 @@ where
     if v.populated && !cpulist::is_empty(v.old) && cpulist::is_empty(v.trial) {
         return Err(LogicError::NoSpace);
     }
-    let overlaps =
-        |s: Peer<'a>| (v.trial_exclusive || s.exclusive) && cpulist::intersects(v.trial, s.mask);
+    let overlaps = |s: S::Item| {
+        let s = s.as_peer();
+        (v.trial_exclusive || s.exclusive) && cpulist::intersects(v.trial, s.mask)
+    };
     if v.siblings.into_iter().any(overlaps) {
         return Err(LogicError::Invalid);
     }

@@ -39,7 +39,7 @@ use crate::ffi::opener::Opener;
 use crate::ffi::placement::{Bits, MAX_WORDS};
 use crate::ffi::task::{self, Task};
 use crate::logic::cpulist;
-use crate::logic::cpuset_rules::{self, Change, Peer};
+use crate::logic::cpuset_rules::{self, AsPeer, Change};
 use crate::logic::parse::parse_bool_u64;
 use crate::subsys::{CreateCtx, SubsysId};
 use crate::world::{Registry, World};
@@ -101,6 +101,9 @@ pub(crate) struct Place {
     exclusive: AtomicBool,
     /// Whether this is a hierarchy's root.
     root: bool,
+    /// The last run of [`update`] that changed `effective` (registry
+    /// mutex).
+    changed_in: AtomicU64,
 }
 
 /// The empty mask.
@@ -148,6 +151,7 @@ pub(crate) fn create<R: Resource>(ctx: &CreateCtx<'_, Place>) -> Result<Place> {
         effective: Mask::new(&eff),
         exclusive: AtomicBool::new(false),
         root: ctx.parent.is_none(),
+        changed_in: AtomicU64::new(0),
     })
 }
 
@@ -268,11 +272,11 @@ pub(crate) fn write_requested<R: Resource>(
     // Out-of-range CPUs are "outside the online set" too: EINVAL.
     cpulist::parse_list(buf, R::nbits(), &mut trial).map_err(|_| EINVAL)?;
     let world = c.hierarchy().world().clone();
-    let reg = world.registry.lock();
+    let mut reg = world.registry.lock();
     let st = place::<R>(c)?;
     change::<R>(
         &world,
-        &reg,
+        &mut reg,
         c,
         &trial,
         st.exclusive.load(Ordering::Relaxed),
@@ -287,33 +291,27 @@ pub(crate) fn write_exclusive<R: Resource>(
 ) -> Result {
     let v = parse_bool_u64(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
-    let reg = world.registry.lock();
+    let mut reg = world.registry.lock();
     let trial = place::<R>(c)?.requested.get();
-    change::<R>(&world, &reg, c, &trial, v)
+    change::<R>(&world, &mut reg, c, &trial, v)
 }
 
-/// The requested masks and exclusive flags of the children of container
-/// `id`, but `skip`.
-fn peers<R: Resource>(reg: &Registry, id: u64, skip: Option<u64>) -> Result<KVec<(Bits, bool)>> {
-    let node = reg.nodes.get(&id).ok_or(ENODEV)?;
-    let mut out = KVec::new();
-    for (cid, child) in node.children.iter() {
-        if Some(*cid) != skip {
-            let st = place::<R>(child)?;
-            out.push(
-                (st.requested.get(), st.exclusive.load(Ordering::Relaxed)),
-                GFP_KERNEL,
-            )?;
-        }
+/// The requested mask and exclusive flag of `c`, as the rules see it. A
+/// container without the state (which cannot happen: every container of
+/// the hierarchy has it) counts as exclusive and using everything, so that
+/// a change next to it is refused rather than wrongly allowed.
+fn peer_of<R: Resource>(c: &Container) -> (Bits, bool) {
+    match place::<R>(c) {
+        Ok(st) => (st.requested.get(), st.exclusive.load(Ordering::Relaxed)),
+        Err(_) => ([u64::MAX; MAX_WORDS], true),
     }
-    Ok(out)
 }
 
 /// Validates and commits a new request and exclusive flag for `c`.
 /// Registry mutex held.
 fn change<R: Resource>(
     world: &World,
-    reg: &Registry,
+    reg: &mut Registry,
     c: &Arc<Container>,
     trial: &Bits,
     exclusive: bool,
@@ -333,123 +331,129 @@ fn change<R: Resource>(
             Some((ps.requested.get(), excl))
         }
     };
-    let children = peers::<R>(reg, c.id(), None)?;
+    // The children and siblings are read in place, one at a time: their
+    // number is up to user space, so nothing is collected.
+    let children = &reg.nodes.get(&c.id()).ok_or(ENODEV)?.children;
     let siblings = match c.parent() {
-        Some(p) => peers::<R>(reg, p.id(), Some(c.id()))?,
-        None => KVec::new(),
+        Some(p) => Some(&reg.nodes.get(&p.id()).ok_or(ENODEV)?.children),
+        None => None,
     };
     cpuset_rules::validate_change(Change {
-        parent: parent.as_ref().map(peer),
+        parent: parent.as_ref().map(AsPeer::as_peer),
         online: &usable,
         old: &old,
         trial,
         trial_exclusive: exclusive,
-        children: children.iter().map(peer),
-        siblings: siblings.iter().map(peer),
+        children: children.iter().map(|(_, ch)| peer_of::<R>(ch)),
+        siblings: siblings
+            .into_iter()
+            .flat_map(|s| s.iter())
+            .filter(|(id, _)| **id != c.id())
+            .map(|(_, s)| peer_of::<R>(s)),
         populated: c.populated(),
     })
     .map_err(errno)?;
-    let scratch = Scratch::new(reg)?;
     st.requested.set(trial);
     st.exclusive.store(exclusive, Ordering::Relaxed);
-    update::<R>(world, reg, c, scratch)
+    update::<R>(world, reg, c);
+    Ok(())
 }
 
-/// A container as the rules see it.
-fn peer((mask, exclusive): &(Bits, bool)) -> Peer<'_> {
-    Peer {
-        mask: mask.as_slice(),
-        exclusive: *exclusive,
+/// The child of container `parent` that follows child `after` in id order
+/// (`None`: the first child), if any. Registry mutex held.
+fn next_child(reg: &mut Registry, parent: u64, after: Option<u64>) -> Option<Arc<Container>> {
+    let children = &mut reg.nodes.get_mut(&parent)?.children;
+    let cursor = match after {
+        None => children.cursor_front(),
+        Some(id) => children.cursor_lower_bound(&id.checked_add(1)?),
+    };
+    cursor.map(|cur| cur.current().1.clone())
+}
+
+/// The next container after `c` in a pre-order walk of the subtree of
+/// `top` (parents before their children), if any. Registry mutex held. It
+/// keeps no state besides `c`, so the walk needs no memory however deep or
+/// wide the tree is.
+fn next_in_subtree(
+    reg: &mut Registry,
+    top: &Arc<Container>,
+    c: &Arc<Container>,
+) -> Option<Arc<Container>> {
+    if let Some(first) = next_child(reg, c.id(), None) {
+        return Some(first);
     }
-}
-
-/// Buffers for [`update`], allocated before anything is committed.
-struct Scratch {
-    /// Containers still to visit.
-    queue: KVec<Arc<Container>>,
-    /// Ids of the containers whose effective mask changed.
-    changed: KVec<u64>,
-}
-
-impl Scratch {
-    /// Room for every container of every hierarchy.
-    fn new(reg: &Registry) -> Result<Self> {
-        let n = reg.nodes.iter().count();
-        Ok(Self {
-            queue: KVec::with_capacity(n, GFP_KERNEL)?,
-            changed: KVec::with_capacity(n, GFP_KERNEL)?,
-        })
+    let mut cur = c.clone();
+    while !Arc::ptr_eq(&cur, top) {
+        let parent = cur.parent()?.clone();
+        if let Some(next) = next_child(reg, parent.id(), Some(cur.id())) {
+            return Some(next);
+        }
+        cur = parent;
     }
+    None
 }
+
+/// Numbers the runs of [`update`], to mark the containers each changed.
+static UPDATES: AtomicU64 = AtomicU64::new(0);
 
 /// Recomputes the effective masks of `from` and its descendants (parents
 /// first) and re-applies them to the tasks of those that changed. Registry
-/// mutex held.
-fn update<R: Resource>(
-    world: &World,
-    reg: &Registry,
-    from: &Arc<Container>,
-    mut s: Scratch,
-) -> Result {
+/// mutex held. It allocates nothing, so it cannot fail: the work is the
+/// size of the subtree, and the hotplug rebuild always completes.
+fn update<R: Resource>(world: &World, reg: &mut Registry, from: &Arc<Container>) {
     let usable = R::usable();
-    // Cannot fail: the capacity covers every container.
-    let _ = s.queue.push(from.clone(), GFP_NOWAIT);
-    let mut i = 0;
-    while let Some(c) = s.queue.get(i).cloned() {
-        i += 1;
+    // Containers whose mask changes get this run's number (the registry
+    // mutex serialises the runs).
+    let run = UPDATES.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut any = false;
+    let mut next = Some(from.clone());
+    while let Some(c) = next {
         // Every container of the hierarchy has the state: the lookups
         // cannot fail, and must not stop the walk half done.
-        let Ok(st) = place::<R>(&c) else {
-            continue;
-        };
-        let new = match c.parent() {
-            None => {
-                st.requested.set(&usable);
-                usable
-            }
-            Some(p) => match place::<R>(p) {
-                Ok(ps) => effective_of(&st.requested.get(), &ps.effective.get(), &usable),
-                Err(_) => continue,
-            },
-        };
-        if new != st.effective.get() {
-            st.effective.set(&new);
-            let _ = s.changed.push(c.id(), GFP_NOWAIT);
-        }
-        if let Some(node) = reg.nodes.get(&c.id()) {
-            for (_, child) in node.children.iter() {
-                let _ = s.queue.push(child.clone(), GFP_NOWAIT);
+        if let Ok(st) = place::<R>(&c) {
+            let new = match c.parent() {
+                None => {
+                    st.requested.set(&usable);
+                    Some(usable)
+                }
+                Some(p) => place::<R>(p)
+                    .ok()
+                    .map(|ps| effective_of(&st.requested.get(), &ps.effective.get(), &usable)),
+            };
+            if let Some(new) = new.filter(|new| *new != st.effective.get()) {
+                st.effective.set(&new);
+                st.changed_in.store(run, Ordering::Relaxed);
+                any = true;
             }
         }
+        next = next_in_subtree(reg, from, &c);
     }
-    if s.changed.is_empty() {
-        return Ok(());
+    if !any {
+        return;
     }
     // Committed: from here nothing may fail, or tasks would be left
     // outside their container's new mask.
-    let changed = &s.changed;
     crate::files::for_each_member(
         world,
         from.hierarchy().slot(),
-        |owner| changed.contains(&owner.id()),
+        |owner| place::<R>(owner).is_ok_and(|st| st.changed_in.load(Ordering::Relaxed) == run),
         |t, owner| {
             if let Ok(st) = place::<R>(owner) {
                 R::apply(t, &st.effective.get());
             }
         },
     );
-    Ok(())
 }
 
 /// Recomputes and re-applies every container's masks of `R` (CPU hotplug).
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-fn rebuild<R: Resource>(world: &World) -> Result {
-    let reg = world.registry.lock();
+fn rebuild<R: Resource>(world: &World) {
+    let mut reg = world.registry.lock();
     // The hotplug callbacks queue this work mid-transition; waiting for the
     // transition to end here makes the masks read below final.
     let _cpus = crate::ffi::placement::cpus_read_lock();
     let Some(slot) = world.bound_slot(R::ID) else {
-        return Ok(());
+        return;
     };
     let Some(root) = reg
         .hierarchies
@@ -457,18 +461,15 @@ fn rebuild<R: Resource>(world: &World) -> Result {
         .and_then(Option::as_ref)
         .map(|e| e.root.clone())
     else {
-        return Ok(());
+        return;
     };
-    let scratch = Scratch::new(&reg)?;
-    update::<R>(world, &reg, &root, scratch)
+    update::<R>(world, &mut reg, &root);
 }
 
 /// The hotplug work: CPUs came or went.
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
 pub(crate) fn rebuild_all(world: &World) {
-    if let Err(e) = rebuild::<super::cpuset::Cpuset>(world) {
-        pr_warn!("cannot re-apply cpusets after hotplug: {:?}\n", e);
-    }
+    rebuild::<super::cpuset::Cpuset>(world);
 }
 
 /// The CPUs `task` may use, if its container in the cpuset hierarchy

@@ -271,7 +271,7 @@ fn masks_of_different_lengths_compare_as_sets() {
             mask: &child,
             exclusive: false,
         }],
-        siblings: core::iter::empty(),
+        siblings: core::iter::empty::<Peer>(),
         populated: true,
     });
     assert_eq!(result, Ok(()));
@@ -285,8 +285,8 @@ fn masks_of_different_lengths_compare_as_sets() {
         old: &[],
         trial: &high_bit,
         trial_exclusive: false,
-        children: core::iter::empty(),
-        siblings: core::iter::empty(),
+        children: core::iter::empty::<Peer>(),
+        siblings: core::iter::empty::<Peer>(),
         populated: false,
     });
     assert_eq!(result, Err(Access));
