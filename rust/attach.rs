@@ -9,6 +9,16 @@
 //! subsystems' `attach` hooks run. Everything happens under the registry
 //! mutex, so moves and tree changes are serialised. No task is left
 //! half-moved: the map is updated for all threads in one lock hold.
+//!
+//! `container.procs` moves a thread group that may be creating threads.
+//! Its first commit also leaves a mark (see [`crate::membership`]) under
+//! which the fork hook puts every new thread of the group in the
+//! destination. The threads that missed both the first scan and the mark
+//! had their fork hook run before the mark, so they are linked in the
+//! group by then: a second scan, after the first commit, finds them all.
+//! After it (unless a subsystem refused one of them, which fails the
+//! write) every thread is in the destination, and threads created since
+//! inherit it.
 
 use crate::cftype::errno;
 use crate::container::Container;
@@ -21,10 +31,6 @@ use kernel::prelude::*;
 use kernel::rbtree::RBTreeNodeReservation;
 use kernel::sync::Arc;
 use kernel::types::ARef;
-
-/// How many times `container.procs` re-scans a thread group for threads
-/// forked while it was being moved.
-const PROCS_RESCANS: usize = 8;
 
 /// Handles a write of a pid to `tasks` (`threadgroup` false) or
 /// `container.procs` (true) of `c`. `0` names the writing task; whether the
@@ -66,23 +72,44 @@ pub(crate) fn write_pid(
             return Err(ESRCH);
         }
         let one = [target];
-        return move_threads(c, &root, &one).map(|_| ());
+        return move_threads(c, &root, &one, None).map(|_| ());
     }
     // Any thread names the thread group.
     let leader = target;
+    let group = task::group_key(&leader);
+    let moving = MovingMark { c };
     let mut moved_any = false;
-    for _ in 0..PROCS_RESCANS {
+    // Two scans (see the module docs): the first commit leaves the mark,
+    // the second scan catches the threads forked before it.
+    for _ in 0..2 {
         let threads = task::threads_of(&leader)?;
         let pending: KVec<ARef<Task>> = filter_not_in(c, threads)?;
         if pending.is_empty() {
             break;
         }
-        moved_any |= move_threads(c, &root, &pending)? > 0;
+        moved_any |= move_threads(c, &root, &pending, Some(group))? > 0;
     }
+    drop(moving);
     if !moved_any && task::is_exiting(&leader) {
         return Err(ESRCH);
     }
     Ok(())
+}
+
+/// Clears the mark of a `container.procs` write in progress when the
+/// write ends, however it ends.
+struct MovingMark<'a> {
+    /// The destination.
+    c: &'a Arc<Container>,
+}
+
+impl Drop for MovingMark<'_> {
+    fn drop(&mut self) {
+        let world = self.c.hierarchy().world();
+        let to = world.members.lock().stop_moving();
+        // The reference is dropped outside the lock.
+        drop(to);
+    }
 }
 
 /// Keeps the threads that are not in `c` yet.
@@ -106,11 +133,14 @@ fn filter_not_in(c: &Arc<Container>, threads: KVec<ARef<Task>>) -> Result<KVec<A
 }
 
 /// Moves `threads` into `c`, whose hierarchy's root is `root`; returns how
-/// many moved. Registry mutex held.
+/// many moved. `group`: the thread group a `container.procs` write moves,
+/// marked (if not yet) in the same lock hold as the commit. Registry mutex
+/// held.
 fn move_threads(
     c: &Arc<Container>,
     root: &Arc<Container>,
     threads: &[ARef<Task>],
+    group: Option<usize>,
 ) -> Result<usize> {
     let h = c.hierarchy();
     // 1. Every subsystem may veto; undo the agreements on a veto.
@@ -154,7 +184,8 @@ fn move_threads(
                 continue;
             }
             let spare = spares.iter_mut().find_map(Option::take);
-            let (old, spare) = m.set(task::key(t), h.slot(), to.clone(), spare);
+            let new = task::is_new(t);
+            let (old, spare) = m.set(task::key(t), h.slot(), to.clone(), new, spare);
             if let Some(slot) = spares.iter_mut().find(|s| s.is_none()) {
                 *slot = spare;
             }
@@ -169,6 +200,9 @@ fn move_threads(
                 // the lock (when `same`, `to` keeps it alive).
                 let _ = moved.push((i, old), GFP_NOWAIT);
             }
+        }
+        if let Some(group) = group {
+            m.start_moving(group, h.slot(), to.clone());
         }
         core::mem::take(&mut m.events_due)
     };

@@ -15,17 +15,30 @@
 //! under the membership spinlock, so the fork path never sleeps. Its node
 //! comes from a pool refilled in process context, with a `GFP_ATOMIC`
 //! allocation as fallback; if both fail the child is killed before it ever
-//! runs, so that no task escapes its container (fail closed).
+//! runs, so that no task escapes its container (fail closed). The kill is a
+//! `SIGKILL`, fatal to the whole thread group: a process whose new thread
+//! cannot be accounted for dies with it.
 //!
 //! # Races
 //!
-//! - A write to `tasks` can find a child by pid before the fork hook ran
-//!   (the child is hashed earlier in `copy_process()`): the fork hook sees
-//!   the child already has an entry and leaves it alone.
+//! - A write to `tasks` or `container.procs` can find a new task (by pid,
+//!   or in its thread list) before its fork hook ran: the task is hashed
+//!   earlier in `copy_process()`, and stays `TASK_NEW` until after the
+//!   hook. Such a move is recorded in the task's entry as *pinned* for the
+//!   hierarchy it changed (a move to the root too, which then needs an
+//!   entry). The fork hook, finding an entry, fills every slot that is not
+//!   pinned from the parent, so the task still inherits its parent's
+//!   containers in every other hierarchy.
 //! - A move of the parent concurrent with its fork: the child gets whatever
 //!   the parent's entry says when the fork hook takes the lock; subsystem
 //!   fork hooks reconcile state the child copied from the parent earlier
 //!   (e.g. CPU affinity).
+//! - `container.procs` against thread creation: from its first commit to
+//!   its end the write leaves a [`Moving`] mark; the fork hook puts a new
+//!   thread of that process in the destination in that hierarchy, whatever
+//!   its parent's container. Threads whose fork hook ran before the mark
+//!   are all visible to the re-scan that follows it, so one re-scan after
+//!   the first commit moves the whole process (see `attach`).
 //! - Attach against exit: the exit hook runs after `PF_EXITING` is set and
 //!   takes the same lock, and attach skips tasks with `PF_EXITING` under
 //!   the lock, so an entry is never created after its task's exit hook.
@@ -48,6 +61,26 @@ pub(crate) type Slots = [Option<Arc<Container>>; MAX_HIERARCHIES];
 pub(crate) struct Entry {
     /// The task's container in each hierarchy.
     pub(crate) slots: Slots,
+    /// Slots set by a move while the task was new (its fork hook may not
+    /// have run yet), one bit per slot: the fork hook keeps them and fills
+    /// the others from the parent. Meaningless once the fork hook ran.
+    pinned: u32,
+}
+
+/// A `container.procs` write in progress (see the module docs): new
+/// threads of the thread group `group` go to `to` in hierarchy `slot`.
+pub(crate) struct Moving {
+    /// The thread group, by [`crate::ffi::task::group_key`].
+    group: usize,
+    /// The hierarchy.
+    slot: usize,
+    /// The destination (`None`: the root).
+    to: Option<Arc<Container>>,
+}
+
+/// The bit of hierarchy slot `slot` in [`Entry::pinned`].
+pub(crate) fn bit(slot: usize) -> u32 {
+    1u32.checked_shl(slot as u32).unwrap_or(0)
 }
 
 /// A free node for the map.
@@ -66,6 +99,9 @@ pub(crate) struct Membership {
     pub(crate) fork_failures: u64,
     /// A container's `populated` changed since the events work last ran.
     pub(crate) events_due: bool,
+    /// The `container.procs` write in progress, if any (they are
+    /// serialised by the registry mutex).
+    moving: Option<Moving>,
 }
 
 /// Adds (`add`) or removes a task to or from the containers in `slots`;
@@ -94,6 +130,7 @@ impl Membership {
             pool,
             fork_failures: 0,
             events_due: false,
+            moving: None,
         })
     }
 
@@ -122,31 +159,88 @@ impl Membership {
             .and_then(Option::as_ref)
     }
 
-    /// Fork: `child` inherits `parent`'s entry. Returns the child's
-    /// containers (for the subsystem fork hooks), or `Ok(None)` when the
-    /// child is in every root or already has an entry. `Err` means no node
-    /// could be had: the caller must kill the child.
-    pub(crate) fn fork(&mut self, parent: usize, child: usize) -> Result<Option<&Slots>> {
-        if self.tasks.get(&child).is_some() {
+    /// Fork: `child`, of thread group `group`, inherits `parent`'s entry
+    /// (and the destination of a `container.procs` write moving `group`).
+    /// If `child` was moved before this hook ran it already has an entry:
+    /// its slots that are not pinned are filled from the parent.
+    ///
+    /// Returns the child's containers and the slots whose subsystem fork
+    /// hooks must run (a bit per slot), or `Ok(None)` when the child ends
+    /// up in every root or nothing is left to do. `Err` means no node could
+    /// be had: the caller must kill the child.
+    pub(crate) fn fork(
+        &mut self,
+        parent: usize,
+        child: usize,
+        group: usize,
+    ) -> Result<Option<(&Slots, u32)>> {
+        let mut inherited: Slots = match self.tasks.get(&parent) {
+            Some(pe) => pe.slots.clone(),
+            None => [const { None }; MAX_HIERARCHIES],
+        };
+        if let Some(mv) = self.moving.as_ref().filter(|mv| mv.group == group) {
+            if let Some(s) = inherited.get_mut(mv.slot) {
+                *s = mv.to.clone();
+            }
+        }
+        if let Some(ce) = self.tasks.get_mut(&child) {
+            // Moved before this hook: merge.
+            let mut hooks = 0u32;
+            let mut changed = false;
+            for (i, (s, from)) in ce.slots.iter_mut().zip(inherited).enumerate() {
+                // A slot not pinned was never set (`None`).
+                if ce.pinned & bit(i) != 0 || s.is_some() {
+                    continue;
+                }
+                if let Some(c) = from {
+                    changed |= c.task_added();
+                    hooks |= bit(i);
+                    *s = Some(c);
+                }
+            }
+            ce.pinned = 0;
+            self.events_due |= changed;
+            if ce.slots.iter().all(Option::is_none) {
+                let _ = self.take_entry(child);
+                return Ok(None);
+            }
+            return Ok(self.tasks.get(&child).map(|e| (&e.slots, hooks)));
+        }
+        if inherited.iter().all(Option::is_none) {
             return Ok(None);
         }
-        let Some(pe) = self.tasks.get(&parent) else {
-            return Ok(None);
-        };
         if crate::ffi::fault::fork_should_fail() {
             self.fork_failures += 1;
             return Err(ENOMEM);
         }
-        let slots = pe.slots.clone();
         let node = match self.take() {
             Some(r) => r,
             None => {
                 RBTreeNodeReservation::new(GFP_ATOMIC).inspect_err(|_| self.fork_failures += 1)?
             }
         };
-        self.events_due |= count(&slots, true);
-        self.tasks.insert(node.into_node(child, Entry { slots }));
-        Ok(self.tasks.get(&child).map(|e| &e.slots))
+        self.events_due |= count(&inherited, true);
+        let entry = Entry {
+            slots: inherited,
+            pinned: 0,
+        };
+        self.tasks.insert(node.into_node(child, entry));
+        Ok(self.tasks.get(&child).map(|e| (&e.slots, u32::MAX)))
+    }
+
+    /// Marks the start of a `container.procs` write moving thread group
+    /// `group` to `to` (`None`: the root) in hierarchy `slot` (no-op if
+    /// already marked).
+    pub(crate) fn start_moving(&mut self, group: usize, slot: usize, to: Option<Arc<Container>>) {
+        if self.moving.is_none() {
+            self.moving = Some(Moving { group, slot, to });
+        }
+    }
+
+    /// Ends the `container.procs` write in progress; returns its
+    /// destination, to be dropped once the lock is released.
+    pub(crate) fn stop_moving(&mut self) -> Option<Arc<Container>> {
+        self.moving.take().and_then(|mv| mv.to)
     }
 
     /// Exit: removes task `key`'s entry, returning its containers (for the
@@ -169,13 +263,17 @@ impl Membership {
     }
 
     /// Moves task `key` into `to` (`None`: the root) in hierarchy `slot`,
-    /// using `spare` if the task needs a new entry. Returns the container it
-    /// left (`None`: the root) and the unused spare.
+    /// using `spare` if the task needs a new entry. `new`: the task is
+    /// still `TASK_NEW`, so its fork hook may not have run yet; the slot is
+    /// then pinned (see the module docs), in an entry even for the root.
+    /// Returns the container it left (`None`: the root) and the unused
+    /// spare.
     pub(crate) fn set(
         &mut self,
         key: usize,
         slot: usize,
         to: Option<Arc<Container>>,
+        new: bool,
         spare: Option<Reservation>,
     ) -> (Option<Arc<Container>>, Option<Reservation>) {
         if let Some(e) = self.tasks.get_mut(&key) {
@@ -190,25 +288,35 @@ impl Membership {
             if let Some(c) = old.as_ref() {
                 changed |= c.task_removed();
             }
+            if new {
+                e.pinned |= bit(slot);
+            }
             self.events_due |= changed;
-            if e.slots.iter().all(Option::is_none) {
+            if !new && e.slots.iter().all(Option::is_none) {
                 // Back in every root: the entry is not needed any more.
                 let _ = self.take_entry(key);
             }
             return (old, spare);
         }
-        let Some(c) = to else {
+        if to.is_none() && !new {
             return (None, spare);
-        };
+        }
+        if slot >= MAX_HIERARCHIES {
+            return (None, spare);
+        }
         let Some(node) = spare else {
             return (None, None);
         };
         let mut slots: Slots = [const { None }; MAX_HIERARCHIES];
-        self.events_due |= c.task_added();
-        if let Some(s) = slots.get_mut(slot) {
-            *s = Some(c);
+        if let Some(c) = to.as_ref() {
+            self.events_due |= c.task_added();
         }
-        self.tasks.insert(node.into_node(key, Entry { slots }));
+        if let Some(s) = slots.get_mut(slot) {
+            *s = to;
+        }
+        let pinned = if new { bit(slot) } else { 0 };
+        self.tasks
+            .insert(node.into_node(key, Entry { slots, pinned }));
         (None, None)
     }
 

@@ -9,7 +9,7 @@ use crate::container::{Container, Node};
 use crate::ffi::task::{self, Task};
 use crate::ffi::wait::WaitQueue;
 use crate::hierarchy::Hierarchy;
-use crate::membership::{Membership, Reservation, POOL_LOW, POOL_SIZE};
+use crate::membership::{self, Membership, Reservation, POOL_LOW, POOL_SIZE};
 use crate::subsys::{SubsysId, NR_SUBSYS};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::prelude::*;
@@ -186,10 +186,12 @@ impl World {
     pub(crate) fn on_fork(this: ArcBorrow<'_, World>, child: &Task) {
         let parent = task::key(task::current_ref());
         let mut m = this.members.lock();
-        match m.fork(parent, task::key(child)) {
-            Ok(Some(slots)) => {
-                for c in slots.iter().flatten() {
-                    c.fork_hooks(child);
+        match m.fork(parent, task::key(child), task::group_key(child)) {
+            Ok(Some((slots, hooks))) => {
+                for (i, c) in slots.iter().enumerate() {
+                    if let (Some(c), true) = (c, hooks & membership::bit(i) != 0) {
+                        c.fork_hooks(child);
+                    }
                 }
             }
             Ok(None) => {}

@@ -83,17 +83,28 @@ pub(crate) fn kill(task: &Task) {
 }
 
 /// Collects references to every thread of `leader`'s thread group (RCU
-/// walk; threads created meanwhile may be missed).
+/// walk): every thread linked in before the call (and not yet unlinked) is
+/// in the result; threads created meanwhile may be missed.
 pub(crate) fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
     let mut n = 0usize;
     for_each_thread_of(leader, |_| n += 1);
-    let mut v = KVec::with_capacity(n + 8, GFP_KERNEL)?;
-    for_each_thread_of(leader, |t| {
-        // Cannot allocate while capacity lasts; extra threads are skipped
-        // and picked up by the caller's re-scan.
-        let _ = v.push(ARef::from(t), GFP_NOWAIT);
-    });
-    Ok(v)
+    let mut cap = n.saturating_add(16);
+    loop {
+        let mut v = KVec::with_capacity(cap, GFP_KERNEL)?;
+        let mut missed = 0usize;
+        for_each_thread_of(leader, |t| {
+            // Cannot allocate while capacity lasts; past it, count.
+            if v.push(ARef::from(t), GFP_NOWAIT).is_err() {
+                missed += 1;
+            }
+        });
+        if missed == 0 {
+            return Ok(v);
+        }
+        // Threads arrived between the walks: walk again with room for
+        // twice as many (the group cannot grow for ever).
+        cap = v.len().saturating_add(missed).saturating_mul(2);
+    }
 }
 
 /// Calls `f` for every thread of `leader`'s thread group, in an RCU
@@ -165,6 +176,25 @@ pub(crate) fn vtgid(task: &Task) -> i32 {
             core::ptr::null_mut(),
         )
     }
+}
+
+/// A key naming `task`'s thread group: the address of its shared
+/// `signal_struct` (stable for the life of the group, even when `exec`
+/// makes another thread the leader). Only compared, never dereferenced.
+pub(crate) fn group_key(task: &Task) -> usize {
+    // SAFETY: `task` is valid; `signal` is set before the task is visible
+    // and not changed until the task is freed.
+    unsafe { (*as_raw(task)).signal as usize }
+}
+
+/// Whether `task` is new: forked but not yet woken up for the first time
+/// (`TASK_NEW`, from `sched_fork()` until `wake_up_new_task()`). A task
+/// that is visible but whose fork hook has not run yet is new.
+pub(crate) fn is_new(task: &Task) -> bool {
+    // SAFETY: `task` is valid; `__state` is read racily, as `READ_ONCE()`
+    // in `task_is_running()` and the like.
+    let state = unsafe { core::ptr::read_volatile(&(*as_raw(task)).__state) };
+    state == bindings::TASK_NEW
 }
 
 /// `task`'s `PF_*` flags.
