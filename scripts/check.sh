@@ -126,7 +126,8 @@ while read -r w suite prog; do
 	load[$best]=$(( ${load[$best]} + w ))
 	echo "$suite $prog" >> "$out/g$best/run.list"
 done < <(while read -r suite prog; do
-		w=$(awk -v s="$suite" -v p="$prog" '$1 == s && $2 == p { w = $3 } END { print w + 0 }' "$history" 2>/dev/null)
+		w=0
+		[ -f "$history" ] && w=$(awk -v s="$suite" -v p="$prog" '$1 == s && $2 == p { w = $3 } END { print w + 0 }' "$history")
 		[ "${w:-0}" -gt 0 ] || w=${weight[$suite]:-60}
 		echo "$w $suite $prog"
 	done < "$ROOT/build/selftests/run.list" | sort -rn)
@@ -134,9 +135,13 @@ done < <(while read -r suite prog; do
 seed=${CONTAINER_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 say "guest tests in $guests guest(s); CONTAINER_SEED=$seed${CONTAINER_SOAK:+, soaking (CONTAINER_SOAK=$CONTAINER_SOAK s per stress test)}"
 pids=()
+# Each guest runs in its own process group: if check.sh stops early, no
+# guest is left running (vm.sh would otherwise retry a boot on its own).
+stop_guests() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done; }
+trap stop_guests EXIT
 for g in $(seq "$guests"); do
 	printf 'CONTAINER_SOAK=%q\nCONTAINER_SEED=%q\n' "${CONTAINER_SOAK:-}" "$seed" > "$out/g$g/env"
-	"$ROOT/scripts/vm.sh" "${kdir_arg[@]}" --out "$out/g$g" -- \
+	setsid "$ROOT/scripts/vm.sh" "${kdir_arg[@]}" --out "$out/g$g" -- \
 		"$ROOT/tests/run_guest.sh" "$out/g$g" "$out/g$g/run.list" > "$out/g$g/vm.log" 2>&1 &
 	pids+=($!)
 	say "guest $g started ($(wc -l < "$out/g$g/run.list") programs; log: $out/g$g/vm.log)"
@@ -153,6 +158,7 @@ vm_rcs=()
 for i in "${!pids[@]}"; do
 	set +e; wait "${pids[$i]}"; vm_rcs+=($?); set -e
 done
+trap - EXIT
 : > "$out/guest.log"; : > "$out/dmesg.txt"; : > "$out/durations.txt"
 for g in $(seq "$guests"); do
 	gd=$out/g$g
