@@ -25,14 +25,21 @@ limit=${CONTAINER_TEST_TIMEOUT:-$(( 1800 + 12 * ${CONTAINER_SOAK:-0} ))}
 
 : > "$out/durations.txt"
 run_all() {
-local rc=0 suite prog log start st secs what
+local rc=0 suite prog log start st secs what pid
 while read -r suite prog; do
 	[ -n "$prog" ] || continue
 	echo "# suite $suite: $prog"
 	log=$out/$suite-${prog%.*}.log
 	start=$(date +%s)
-	(cd "$bin/$suite" && timeout --foreground -k 10 "$limit" "./$prog") 2>&1 | tee "$log"
-	st=${PIPESTATUS[0]}
+	# Output to a file, not a pipe: a task the program left behind would
+	# hold a pipe open for ever. timeout runs the program in a process
+	# group of its own; whatever is left of that group is killed after.
+	(cd "$bin/$suite" && exec timeout -k 10 "$limit" "./$prog") > "$log" 2>&1 &
+	pid=$!
+	wait $pid
+	st=$?
+	kill -9 -- "-$pid" 2>/dev/null
+	cat "$log"
 	secs=$(( $(date +%s) - start ))
 	echo "$suite $prog $secs $st" >> "$out/durations.txt"
 	if [ "$st" = 124 ] || [ "$st" = 137 ]; then
