@@ -9,7 +9,7 @@
 DIR=$(cd "$(dirname "$0")" && pwd)
 source "$DIR/../lib/ktap_helpers.sh"
 
-FLOW=("python3" "$DIR/flow.py")
+FLOW=("$DIR/flow")
 NSA=ctnf-a-$$
 NSB=ctnf-b-$$
 M=
@@ -209,7 +209,7 @@ test_move_midstream() {
 	# Move the sender (its whole process) to y, then let it send the rest
 	# on the same connection.
 	local pid
-	pid=$(pgrep -f "flow.py tcp-send 10.9.0.2 5002") || return 1
+	pid=$(pgrep -f "flow tcp-send 10.9.0.2 5002") || return 1
 	echo "$pid" > "$M/y/container.procs" || return 1
 	snapshot
 	echo go > "$ctl"
@@ -245,7 +245,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_skip_all "needs root"
 	exit "$KSFT_SKIP"
 fi
-for t in ip tc python3 pgrep; do
+for t in ip tc pgrep; do
 	if ! command -v $t > /dev/null; then
 		ktap_skip_all "needs $t"
 		exit "$KSFT_SKIP"
