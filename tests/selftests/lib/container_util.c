@@ -51,9 +51,37 @@ const char *ct_tmpdir(void)
 	return mkdtemp(path);
 }
 
+/* Prints each line of PATH containing PAT (every line if PAT is NULL) as
+ * a TAP comment. */
+static void show_lines(const char *path, const char *pat)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!pat || strstr(line, pat))
+			printf("#   %s%s", line, strchr(line, '\n') ? "" : "\n");
+	if (f)
+		fclose(f);
+}
+
 int ct_mount(const char *dir, const char *opts)
 {
-	return mount("none", dir, "container", 0, opts) ? -errno : 0;
+	int err;
+
+	if (!mount("none", dir, "container", 0, opts))
+		return 0;
+	err = errno;
+	if (err == EBUSY) {
+		/* Some tests expect EBUSY; when one does not, this shows which
+		 * hierarchy holds the subsystems, and where it is mounted. */
+		printf("# mount -o %s: EBUSY; container mounts and /proc/containers:\n",
+		       opts ? opts : "");
+		show_lines("/proc/self/mounts", " container ");
+		show_lines("/proc/containers", NULL);
+		fflush(stdout);
+	}
+	return -err;
 }
 
 int ct_write(const char *path, const char *str)
@@ -109,7 +137,13 @@ static void rm_children(const char *dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		rm_children(path);
-		rmdir(path);
+		if (rmdir(path) && errno != ENOENT) {
+			/* Left behind, it keeps its hierarchy alive: say why. */
+			printf("# cleanup: rmdir %s: %s; its tasks:\n", path, strerror(errno));
+			snprintf(path + strlen(path), sizeof(path) - strlen(path), "/tasks");
+			show_lines(path, NULL);
+			fflush(stdout);
+		}
 	}
 	closedir(d);
 }
@@ -126,6 +160,8 @@ void ct_cleanup(const char *dir)
 	rm_children(dir);
 	while (!umount(dir))
 		;
+	if (errno == EBUSY)
+		printf("# cleanup: umount %s: busy\n", dir);
 	rmdir(dir);
 }
 
