@@ -54,24 +54,35 @@ FIXTURE_SETUP(s)
 	self->cpu3_offlinable = !access("/sys/devices/system/cpu/cpu3/online", W_OK);
 }
 
-/* Kills every worker and every task they made, and reaps them all. */
+/*
+ * Kills every worker and every task they made, and reaps them all. Each
+ * worker leads a process group of its own, which its children share; the
+ * orphans (reparented to this subreaper) are killed by listing this task's
+ * children again on every round, without ever blocking in waitpid(): a
+ * task reparented after a listing is found by the next one.
+ */
 static void stop_workers(FIXTURE_DATA(s) *self)
 {
 	char p[64], pid[32];
 	FILE *f;
 
-	for (int i = 0; i < self->nworkers; i++)
+	for (int i = 0; i < self->nworkers; i++) {
+		kill(-self->workers[i], SIGKILL);
 		kill(self->workers[i], SIGKILL);
+	}
 	self->nworkers = 0;
 	for (;;) {
-		/* Orphans are reparented to this subreaper: kill them too. */
 		snprintf(p, sizeof(p), "/proc/self/task/%d/children", gettid());
 		f = fopen(p, "r");
 		while (f && fscanf(f, "%31s", pid) == 1)
 			kill(atoi(pid), SIGKILL);
 		if (f)
 			fclose(f);
-		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+
+		if (r == 0)
+			usleep(10000);
+		else if (r < 0 && errno == ECHILD)
 			break;
 	}
 }
@@ -109,6 +120,10 @@ static void start(FIXTURE_DATA(s) *self, void (*fn)(FIXTURE_DATA(s) *, unsigned 
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* Its own process group, which its children share. */
+		setpgid(0, 0);
+		/* The victims and forkers die with the worker that made them. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fn(self, seed);
 		_exit(0);
 	}
@@ -161,8 +176,10 @@ static void mover_worker(FIXTURE_DATA(s) *self, unsigned int seed)
 
 	for (int i = 0; i < 3; i++) {
 		victims[i] = fork();
-		if (victims[i] == 0)
+		if (victims[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			forker();
+		}
 	}
 	for (;;) {
 		const char *d = dirs[rand_r(&seed) % NDIRS];
