@@ -413,6 +413,17 @@ TEST_F_TIMEOUT(cs, fork_while_moving_stays_inside, CT_STRESS_TIMEOUT)
 	TH_LOG("%d moves while forking; %d children outside", forks, bad);
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, bad);
+	/* Every task that was in a or b has exited and was reaped: both are
+	 * empty (no other task, e.g. a kernel thread, took a place there),
+	 * and can be removed. */
+	char left[256] = "";
+
+	ct_read(a_tasks, left, sizeof(left));
+	EXPECT_STREQ("", left);
+	ct_read(b_tasks, left, sizeof(left));
+	EXPECT_STREQ("", left);
+	EXPECT_EQ(0, ct_rmdir(P("b")));
+	EXPECT_EQ(0, ct_rmdir(P("a")));
 }
 
 /* Writes S to PATH for the cgroup test; 0 or -errno. */

@@ -13,6 +13,11 @@
  *   forth through `container.procs`; after each successful write no thread
  *   of it may be left in the container it left (such a thread would pass
  *   the old container on to its successors for ever).
+ * - procs_move_leaves_other_forks_alone: while a `container.procs` write
+ *   moves one process, a process of another thread group forks; its
+ *   children must stay where their parent is (the root). The write's mark
+ *   for "new threads of the group being moved" once matched every new
+ *   task of the system, kernel threads included.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -324,6 +329,70 @@ TEST_F_TIMEOUT(m, procs_move_takes_every_thread, 300)
 		to = t;
 	} while (now() < end);
 	TH_LOG("%d moves", moves);
+}
+
+static void *sleeping_thread(void *arg)
+{
+	pause();
+	return arg;
+}
+
+TEST_F_TIMEOUT(m, procs_move_leaves_other_forks_alone, 300)
+{
+	double end = ct_now() + ct_stress_seconds(4);
+	char a_tasks[512], a2_tasks[512];
+	int status, moves = 0, stop[2];
+	pid_t target, forker;
+
+	snprintf(a_tasks, sizeof(a_tasks), "%s/a/tasks", self->root);
+	snprintf(a2_tasks, sizeof(a2_tasks), "%s/a2/tasks", self->root);
+	/* The process moved: a dozen threads make each write take a while. */
+	target = fork();
+	ASSERT_GE(target, 0);
+	if (target == 0) {
+		pthread_t th;
+
+		for (int i = 0; i < 12; i++)
+			pthread_create(&th, NULL, sleeping_thread, NULL);
+		pause();
+		_exit(0);
+	}
+	self->child = target;
+	/* The other process, in the root: forks until the pipe closes. Exit
+	 * status: how many of its children found themselves in a or a2. */
+	ASSERT_EQ(0, pipe2(stop, O_NONBLOCK));
+	forker = fork();
+	ASSERT_GE(forker, 0);
+	if (forker == 0) {
+		int captured = 0, children = 0;
+		char c0;
+
+		close(stop[1]);
+		while (read(stop[0], &c0, 1) < 0 && errno == EAGAIN) {
+			pid_t c = fork();
+
+			children++;
+			if (c == 0)
+				_exit(ct_count_id(a_tasks, getpid()) + ct_count_id(a2_tasks, getpid()) ? 1 : 0);
+			if (c < 0 || waitpid(c, &status, 0) != c || !WIFEXITED(status) ||
+			    WEXITSTATUS(status))
+				captured++;
+		}
+		printf("# %d children forked beside the moves\n", children);
+		fflush(stdout);
+		_exit(captured > 255 ? 255 : captured);
+	}
+	close(stop[0]);
+	while (moves < 20 || ct_now() < end) {
+		ASSERT_EQ(0, ct_write_id(P("%s/container.procs", moves % 2 ? "a" : "a2"), target));
+		moves++;
+	}
+	close(stop[1]);
+	ASSERT_EQ(forker, waitpid(forker, &status, 0));
+	TH_LOG("%d moves", moves);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%d children of a process in the root were put in the moved process's container",
+						 WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN
