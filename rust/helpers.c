@@ -19,6 +19,21 @@
 
 #include "helpers.h"
 
+const void *container_helper_task_group(const struct task_struct *task)
+{
+	return task->signal;
+}
+
+unsigned int container_helper_task_flags(const struct task_struct *task)
+{
+	return READ_ONCE(task->flags);
+}
+
+unsigned int container_helper_task_state(const struct task_struct *task)
+{
+	return READ_ONCE(task->__state);
+}
+
 void container_helper_for_each_thread(container_task_visit_t visit, void *data)
 {
 	struct task_struct *g, *t;

@@ -18,6 +18,18 @@ struct task_struct;
 
 typedef void (*container_task_visit_t)(struct task_struct *task, void *data);
 
+/*
+ * Fields of struct task_struct, read in C: on Linux 6.12 the Rust bindings'
+ * layout of task_struct disagrees with C's (e.g. offsetof(signal) is 1696
+ * in Rust, 1712 in C), so Rust never reads its fields directly.
+ */
+/* task->signal: names TASK's thread group (compared, never dereferenced). */
+const void *container_helper_task_group(const struct task_struct *task);
+/* READ_ONCE(task->flags). */
+unsigned int container_helper_task_flags(const struct task_struct *task);
+/* READ_ONCE(task->__state). */
+unsigned int container_helper_task_state(const struct task_struct *task);
+
 /* for_each_process_thread() under rcu_read_lock(); VISIT must not sleep. */
 void container_helper_for_each_thread(container_task_visit_t visit, void *data);
 /* for_each_thread(leader, t) under rcu_read_lock(); VISIT must not sleep. */

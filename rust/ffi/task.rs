@@ -6,6 +6,13 @@
 //! `#[repr(transparent)]` over `Opaque<task_struct>`, so `&Task` and
 //! `*mut task_struct` convert into each other.
 //!
+//! The fields of `task_struct` are read by C helpers, never through the
+//! Rust bindings: on Linux 6.12 with this configuration the bindings'
+//! layout of `task_struct` disagrees with C's (`signal` is at offset 1696
+//! in Rust, 1712 in C; `flags` agrees). Reading `signal` from Rust gave 0
+//! for every task, which made a `container.procs` write's mark for new
+//! threads of the moved group match every task forked meanwhile.
+//!
 //! C header: [`include/linux/sched.h`](srctree/include/linux/sched.h)
 
 use super::bindings;
@@ -183,25 +190,26 @@ pub(crate) fn vtgid(task: &Task) -> i32 {
 /// makes another thread the leader). Only compared, never dereferenced.
 pub(crate) fn group_key(task: &Task) -> usize {
     // SAFETY: `task` is valid; `signal` is set before the task is visible
-    // and not changed until the task is freed.
-    unsafe { (*as_raw(task)).signal as usize }
+    // and not changed until the task is freed. (Read in C: see the module
+    // docs on task_struct's layout.)
+    unsafe { bindings::container_helper_task_group(as_raw(task)) as usize }
 }
 
 /// Whether `task` is new: forked but not yet woken up for the first time
 /// (`TASK_NEW`, from `sched_fork()` until `wake_up_new_task()`). A task
 /// that is visible but whose fork hook has not run yet is new.
 pub(crate) fn is_new(task: &Task) -> bool {
-    // SAFETY: `task` is valid; `__state` is read racily, as `READ_ONCE()`
-    // in `task_is_running()` and the like.
-    let state = unsafe { core::ptr::read_volatile(&(*as_raw(task)).__state) };
+    // SAFETY: `task` is valid; `__state` is read racily, with `READ_ONCE()`
+    // as in `task_is_running()` and the like.
+    let state = unsafe { bindings::container_helper_task_state(as_raw(task)) };
     state == bindings::TASK_NEW
 }
 
 /// `task`'s `PF_*` flags.
 fn flags(task: &Task) -> u32 {
     // SAFETY: `task` is valid; `flags` is read racily as the C code does
-    // (e.g. `PF_EXITING` checks in cgroup attach).
-    unsafe { core::ptr::read_volatile(&(*as_raw(task)).flags) }
+    // (e.g. `PF_EXITING` checks in cgroup attach), with `READ_ONCE()`.
+    unsafe { bindings::container_helper_task_flags(as_raw(task)) }
 }
 
 /// Whether `task` is exiting (`PF_EXITING`).
