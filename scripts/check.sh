@@ -12,6 +12,10 @@
 # Ends with "N passed, N failed, N skipped" and exits non-zero on failure.
 source "$(dirname "$0")/lib.sh"
 
+# Each step is announced with the time since the start, so the slow host
+# steps are visible too (also in build/check/steps.txt).
+say() { printf '\033[1m==> [%4d s] %s\033[0m\n' "$SECONDS" "$*" >&2; echo "$SECONDS $*" >> "$ROOT/build/check/steps.txt"; }
+
 kdir_arg=()
 for a in "$@"; do case $a in KDIR=*) kdir_arg=("$a") ;; esac; done
 
@@ -61,47 +65,73 @@ fi
 [ ${#kdir_arg[@]} -gt 0 ] || kdir_arg=(KDIR="$("$ROOT/scripts/kernel.sh")")
 kdir=${kdir_arg[0]#KDIR=}
 
+# The kernel's clippy lints apply to every build of this run, including
+# the one vm.sh asks for (the same command line: nothing is rebuilt).
+export CLIPPY=1
+
 # lint_build NAME DIR VAR=value...: builds the module in DIR with the
-# kernel's clippy lints; any warning or error fails the check.
+# kernel's clippy lints; any warning or error fails the check. Prints one
+# "ok"/"not ok" line (and the offending log lines).
 lint_build() {
 	local name=$1 dir=$2 log
 	shift 2
 	log=$out/build-$name.log
-	if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$dir" CONFIG_TASK_CONTAINERS=m CLIPPY=1 "$@" \
+	if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$dir" CONFIG_TASK_CONTAINERS=m "$@" \
 		modules > "$log" 2>&1 && ! grep -qE '^(warning|error)' "$log"; then
-		echo "ok - $name builds clean under CLIPPY=1"; passed=$((passed + 1))
+		echo "ok - $name builds clean under CLIPPY=1"
 	else
 		echo "not ok - $name: warnings or errors under CLIPPY=1 (see $log)"
 		grep -E -A8 '^(warning|error)' "$log" | head -n 60
-		failed=$((failed + 1))
 	fi
 }
-say "building the module with the kernel's clippy lints"
-lint_build module "$ROOT"
+
 # The same sources with every optional subsystem off and the sample on,
 # loaded by the samples suite.
-variant=$out/variant
-mkdir -p "$variant"
-(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$variant"
-lint_build "variant (sample only)" "$variant" CONFIG_TASK_CONTAINERS_CPUSET=n \
-	CONFIG_TASK_CONTAINERS_MEMSET=n CONFIG_TASK_CONTAINERS_NET_FLOW=n \
-	CONFIG_TASK_CONTAINERS_DEBUG=n CONFIG_TASK_CONTAINERS_SAMPLE=y
+variant_build() {
+	local variant=$out/variant
+	mkdir -p "$variant"
+	(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$variant"
+	lint_build "variant (sample only)" "$variant" CONFIG_TASK_CONTAINERS_CPUSET=n \
+		CONFIG_TASK_CONTAINERS_MEMSET=n CONFIG_TASK_CONTAINERS_NET_FLOW=n \
+		CONFIG_TASK_CONTAINERS_DEBUG=n CONFIG_TASK_CONTAINERS_SAMPLE=y
+}
 
 # The module refuses to build for PREEMPT_RT (Documentation/locking.rst):
 # the same sources, built as if the kernel had CONFIG_PREEMPT_RT, must stop
 # with that error.
-rt=$out/preempt-rt
-mkdir -p "$rt"
-(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$rt"
-if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$rt" CONFIG_TASK_CONTAINERS=m \
-	KRUSTFLAGS=--cfg=CONFIG_PREEMPT_RT modules > "$rt.log" 2>&1; then
-	echo "not ok - the module builds for PREEMPT_RT (see $rt.log)"; failed=$((failed + 1))
-elif grep -q 'does not support PREEMPT_RT' "$rt.log"; then
-	echo "ok - the module refuses to build for PREEMPT_RT"; passed=$((passed + 1))
-else
-	echo "not ok - the PREEMPT_RT build failed for another reason (see $rt.log)"
-	tail -n 20 "$rt.log"; failed=$((failed + 1))
-fi
+preempt_rt_build() {
+	local rt=$out/preempt-rt
+	mkdir -p "$rt"
+	(cd "$ROOT" && git ls-files -co --exclude-standard Kbuild rust samples | tar cf - -T -) | tar xf - -C "$rt"
+	if make -C "$kdir" -s "${KMAKE_VARS[@]}" M="$rt" CONFIG_TASK_CONTAINERS=m \
+		KRUSTFLAGS=--cfg=CONFIG_PREEMPT_RT modules > "$rt.log" 2>&1; then
+		echo "not ok - the module builds for PREEMPT_RT (see $rt.log)"
+	elif grep -q 'does not support PREEMPT_RT' "$rt.log"; then
+		echo "ok - the module refuses to build for PREEMPT_RT"
+	else
+		echo "not ok - the PREEMPT_RT build failed for another reason (see $rt.log)"
+		tail -n 20 "$rt.log"
+	fi
+}
+
+# count_results FILE: prints FILE and adds its "ok"/"not ok" lines to the
+# totals.
+count_results() {
+	local n
+	cat "$1"
+	n=$(grep -c '^ok - ' "$1") || true; passed=$((passed + n))
+	n=$(grep -c '^not ok - ' "$1") || true; failed=$((failed + n))
+}
+
+say "building the module, and two variants of it, with the kernel's clippy lints"
+# The variants build side by side with the module (one rustc each).
+variant_build > "$out/variant.result" 2>&1 &
+variant_pid=$!
+preempt_rt_build > "$out/preempt-rt.result" 2>&1 &
+rt_pid=$!
+lint_build module "$ROOT" > "$out/module.result" 2>&1
+wait "$variant_pid" "$rt_pid" || true
+for r in module variant preempt-rt; do count_results "$out/$r.result"; done
 
 # --- 2. guest tests --------------------------------------------------------
 # The guest is emulated by single-threaded TCG: one QEMU uses one host core.
@@ -118,8 +148,14 @@ guests=${CONTAINER_GUESTS:-$(( cores < 2 ? 1 : 2 ))}
 history=$CONTAINER_CACHE/suite-seconds
 declare -A weight=([fault]=300 [net_flow]=300 [cpuset]=200 [tasks]=120 [events]=90
 	[soundness]=200 [memset]=90 [hierarchy]=60 [dir]=40 [module]=60 [samples]=60 [system]=30)
+# Guest g starts (g-1) boots after the first: it gets that much less work.
+# A boot's length is the one measured in the last run (default 150 s).
+boot_file=$CONTAINER_CACHE/boot-seconds
+boot=$(cat "$boot_file" 2>/dev/null || echo 150)
 declare -A load
-for g in $(seq "$guests"); do load[$g]=0; mkdir -p "$out/g$g"; : > "$out/g$g/run.list"; done
+for g in $(seq "$guests"); do
+	load[$g]=$(( (g - 1) * boot )); mkdir -p "$out/g$g"; : > "$out/g$g/run.list"
+done
 while read -r w suite prog; do
 	best=1
 	for g in $(seq "$guests"); do [ "${load[$g]}" -lt "${load[$best]}" ] && best=$g; done
@@ -147,11 +183,14 @@ for g in $(seq "$guests"); do
 	say "guest $g started ($(wc -l < "$out/g$g/run.list") programs; log: $out/g$g/vm.log)"
 	# Let this guest boot before the next one starts.
 	if [ "$g" -lt "$guests" ]; then
+		booting=$SECONDS
 		for _ in $(seq 1200); do
 			[ -e "$out/g$g/started" ] && break
 			kill -0 "${pids[-1]}" 2>/dev/null || break
 			sleep 1
 		done
+		[ -e "$out/g$g/started" ] && [ -z "${CONTAINER_SOAK:-}" ] &&
+			echo $(( SECONDS - booting )) > "$boot_file"
 	fi
 done
 vm_rcs=()
@@ -159,6 +198,7 @@ for i in "${!pids[@]}"; do
 	set +e; wait "${pids[$i]}"; vm_rcs+=($?); set -e
 done
 trap - EXIT
+say "guests finished"
 : > "$out/guest.log"; : > "$out/dmesg.txt"; : > "$out/durations.txt"
 for g in $(seq "$guests"); do
 	gd=$out/g$g
@@ -225,6 +265,9 @@ if [ -s "$out/durations.txt" ]; then
 	done
 	[ -n "${CONTAINER_SOAK:-}" ] || cp "$out/durations.txt" "$history" 2>/dev/null || true
 fi
+say "done"
+echo "# steps (seconds since the start):"
+sed 's/^/#   /' "$out/steps.txt"
 echo "# make check took $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s"
 
 echo "$passed passed, $failed failed, $skipped skipped"
