@@ -67,6 +67,7 @@ struct ContainerModule {
 
 impl kernel::Module for ContainerModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        ffi::layout::check()?;
         let world = world::World::new()?;
         #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
         let placement = ffi::placement::Placement::new(world.clone())?;

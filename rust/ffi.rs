@@ -9,6 +9,7 @@ pub(crate) mod dir;
 pub(crate) mod fault;
 pub(crate) mod file;
 pub(crate) mod fs;
+pub(crate) mod layout;
 #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
 pub(crate) mod net;
 pub(crate) mod notify;

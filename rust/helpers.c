@@ -9,6 +9,8 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/fsnotify.h>
 #include <linux/lockdep.h>
 #include <linux/poll.h>
@@ -18,6 +20,39 @@
 #include <linux/tracepoint.h>
 
 #include "helpers.h"
+
+/* The fields of rust/ffi/layout.rs, in the same order. */
+static const unsigned long c_offsets[] = {
+	offsetof(struct inode, i_private),
+	offsetof(struct inode, i_fop),
+	offsetof(struct inode, i_op),
+	offsetof(struct inode, i_mode),
+	offsetof(struct inode, i_ino),
+	offsetof(struct inode, i_data),
+	offsetof(struct inode, i_sb),
+	offsetof(struct file, private_data),
+	offsetof(struct dentry, d_inode),
+	offsetof(struct dentry, d_sb),
+	offsetof(struct dentry, d_name),
+	offsetof(struct super_block, s_fs_info),
+	offsetof(struct super_block, s_time_gran),
+	offsetof(struct super_block, s_root),
+	offsetof(struct super_block, s_op),
+	offsetof(struct super_block, s_magic),
+	offsetof(struct super_block, s_blocksize_bits),
+	offsetof(struct super_block, s_blocksize),
+	offsetof(struct fs_context, fs_private),
+	offsetof(struct fs_context, s_fs_info),
+	offsetof(struct fs_context, ops),
+	offsetof(struct fs_context, fs_type),
+	offsetof(struct fs_parameter, key),
+	offsetof(struct fs_parameter, string),
+};
+
+u64 container_helper_c_offset(u32 i)
+{
+	return i < ARRAY_SIZE(c_offsets) ? c_offsets[i] : U64_MAX;
+}
 
 const void *container_helper_task_group(const struct task_struct *task)
 {

@@ -23,6 +23,11 @@ typedef void (*container_task_visit_t)(struct task_struct *task, void *data);
  * layout of task_struct disagrees with C's (e.g. offsetof(signal) is 1696
  * in Rust, 1712 in C), so Rust never reads its fields directly.
  */
+/*
+ * offsetof() of the I-th field listed in rust/ffi/layout.rs, as C lays it
+ * out; U64_MAX past the end of the list.
+ */
+u64 container_helper_c_offset(u32 i);
 /* task->signal: names TASK's thread group (compared, never dereferenced). */
 const void *container_helper_task_group(const struct task_struct *task);
 /* READ_ONCE(task->flags). */
