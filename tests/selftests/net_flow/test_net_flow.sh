@@ -62,29 +62,28 @@ in_container() {
 MAC_A=02:00:00:00:09:01
 MAC_B=02:00:00:00:09:02
 
+# veth_end NS DEV ADDR4 ADDR6 PEER4 PEER6 PEER_MAC: addresses, links up and
+# static neighbours (no resolution traffic in the counters) of one end of
+# the veth pair, in one batch.
+veth_end() {
+	ip -n "$1" -batch - <<-EOF
+		addr add $3/24 dev $2
+		addr add $4/64 dev $2 nodad
+		link set lo up
+		link set $2 up
+		neigh replace $5 lladdr $7 dev $2 nud permanent
+		neigh replace $6 lladdr $7 dev $2 nud permanent
+	EOF
+}
+
 # Few program starts (each costs about a second in the emulated debug
 # guest): one batch of commands per namespace and tool.
 setup() {
 	ip netns add "$NSA" && ip netns add "$NSB" || return 1
 	ip link add veth0 netns "$NSA" address $MAC_A type veth \
 		peer name veth1 netns "$NSB" address $MAC_B || return 1
-	# Static neighbours: no resolution traffic in the counters.
-	ip -n "$NSA" -batch - <<-EOF || return 1
-		addr add 10.9.0.1/24 dev veth0
-		addr add fd00:9::1/64 dev veth0 nodad
-		link set lo up
-		link set veth0 up
-		neigh replace 10.9.0.2 lladdr $MAC_B dev veth0 nud permanent
-		neigh replace fd00:9::2 lladdr $MAC_B dev veth0 nud permanent
-	EOF
-	ip -n "$NSB" -batch - <<-EOF || return 1
-		addr add 10.9.0.2/24 dev veth1
-		addr add fd00:9::2/64 dev veth1 nodad
-		link set lo up
-		link set veth1 up
-		neigh replace 10.9.0.1 lladdr $MAC_A dev veth1 nud permanent
-		neigh replace fd00:9::1 lladdr $MAC_A dev veth1 nud permanent
-	EOF
+	veth_end "$NSA" veth0 10.9.0.1 fd00:9::1 10.9.0.2 fd00:9::2 $MAC_B || return 1
+	veth_end "$NSB" veth1 10.9.0.2 fd00:9::2 10.9.0.1 fd00:9::1 $MAC_A || return 1
 	tc -n "$NSA" -batch - <<-EOF || return 1
 		qdisc add dev veth0 root handle 1: htb default 30
 		class add dev veth0 parent 1: classid 1:10 htb rate 200mbit quantum 60000
