@@ -159,8 +159,9 @@ impl Membership {
             .and_then(Option::as_ref)
     }
 
-    /// Fork: `child`, of thread group `group`, inherits `parent`'s entry
-    /// (and the destination of a `container.procs` write moving `group`).
+    /// Fork: `child`, of the thread group `group()` names, inherits
+    /// `parent`'s entry (and the destination of a `container.procs` write
+    /// moving that group; `group` is only called while a write is marked).
     /// If `child` was moved before this hook ran it already has an entry:
     /// its slots that are not pinned are filled from the parent.
     ///
@@ -172,13 +173,13 @@ impl Membership {
         &mut self,
         parent: usize,
         child: usize,
-        group: usize,
+        group: impl FnOnce() -> usize,
     ) -> Result<Option<(&Slots, u32)>> {
         let mut inherited: Slots = match self.tasks.get(&parent) {
             Some(pe) => pe.slots.clone(),
             None => [const { None }; MAX_HIERARCHIES],
         };
-        if let Some(mv) = self.moving.as_ref().filter(|mv| mv.group == group) {
+        if let Some(mv) = self.moving.as_ref().filter(|mv| mv.group == group()) {
             if let Some(s) = inherited.get_mut(mv.slot) {
                 *s = mv.to.clone();
             }

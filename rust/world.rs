@@ -186,7 +186,7 @@ impl World {
     pub(crate) fn on_fork(this: ArcBorrow<'_, World>, child: &Task) {
         let parent = task::key(task::current_ref());
         let mut m = this.members.lock();
-        match m.fork(parent, task::key(child), task::group_key(child)) {
+        match m.fork(parent, task::key(child), || task::group_key(child)) {
             Ok(Some((slots, hooks))) => {
                 for (i, c) in slots.iter().enumerate() {
                     if let (Some(c), true) = (c, hooks & membership::bit(i) != 0) {
