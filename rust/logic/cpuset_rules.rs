@@ -145,20 +145,22 @@ pub(crate) fn validate_attach(effective: &[u64]) -> Result<(), LogicError> {
 pub(crate) enum Confined {
     /// The mask was narrowed to its CPUs inside the container (possibly to itself).
     Narrowed,
-    /// The mask shared no usable CPU with the container and was replaced by the container's CPUs:
-    /// the two confinements conflict, and the container wins.
-    Replaced,
-    /// Neither the mask nor the container has a usable CPU; the mask is left as it was.
+    /// The mask shares no usable CPU with the container, which has some: the two confinements
+    /// conflict. The mask is left as it was: the container never widens a task beyond what the
+    /// other mechanism allows.
+    Disjoint,
+    /// The container has no usable CPU; the mask is left as it was.
     Unchanged,
 }
 
 /// Confines `mask`, which another mechanism allows a task (its cgroup cpuset, or what it asked
 /// for), to the container's CPUs `container`, with `usable` the CPUs a task can run on now.
 ///
-/// Two confinements of the same task intersect. If the intersection has no usable CPU the
-/// container wins and `mask` becomes `container`, so a task never runs outside its container; if
-/// the container has no usable CPU either, `mask` is left alone rather than made useless. The
-/// result is never an empty mask unless `mask` was one.
+/// Two confinements of the same task intersect. If the intersection has no usable CPU, `mask` is
+/// left alone: the container may narrow what the kernel's own cpuset allows, never widen it, so
+/// the module refuses the writes and attaches that would come to this ([`Confined::Disjoint`]),
+/// and when the other side does, the other side's CPUs apply. The result is never an empty mask
+/// unless `mask` was one.
 pub(crate) fn confine(mask: &mut [u64], container: &[u64], usable: &[u64]) -> Confined {
     let both_usable = mask
         .iter()
@@ -173,8 +175,5 @@ pub(crate) fn confine(mask: &mut [u64], container: &[u64], usable: &[u64]) -> Co
     if !cpulist::intersects(container, usable) {
         return Confined::Unchanged;
     }
-    for (i, w) in mask.iter_mut().enumerate() {
-        *w = cpulist::word(container, i);
-    }
-    Confined::Replaced
+    Confined::Disjoint
 }

@@ -20,8 +20,14 @@
 //! A task can be confined by its container and by a cgroup cpuset at once.
 //! The two intersect ([`cpuset_rules::confine`]): whichever changes, the
 //! task's affinity is the container's CPUs ∩ the cgroup cpuset's CPUs (∩
-//! what the task asked for). If the two share no online CPU the container
-//! wins, and the conflict is reported once in the kernel log.
+//! what the task asked for). The container never widens a task beyond its
+//! cgroup cpuset, which an administrator (or systemd) may have set up to
+//! confine a delegated user: a write to `cpus` or an attach that would
+//! leave a task with no active CPU in both fails with `EBUSY` and changes
+//! nothing. When the cgroup side makes them disjoint (its `cpuset.cpus`
+//! changes, the task moves to another cgroup, CPUs go offline), which the
+//! module cannot refuse, the cgroup cpuset's CPUs apply and the conflict
+//! is reported once in the kernel log.
 
 use super::placement::{self, Place, Resource};
 use crate::cftype::{Buf, CfType, Placement as Where};
@@ -64,13 +70,13 @@ impl Resource for Cpuset {
         let _cgroup = kplace::lock_cgroup_cpuset();
         let mut cpus = *mask;
         if let Some(mut outer) = kplace::cgroup_cpus(task) {
-            let how = cpuset_rules::confine(&mut outer, mask, &kplace::active_cpus());
-            if how != Confined::Unchanged {
-                cpus = outer;
-            }
-            if how == Confined::Replaced {
+            // Never wider than the cgroup cpuset: disjoint (the cgroup side
+            // changed after the checks), the cgroup's CPUs stay.
+            if cpuset_rules::confine(&mut outer, mask, &kplace::active_cpus()) == Confined::Disjoint
+            {
                 report_conflict(task);
             }
+            cpus = outer;
         }
         // Fails only if no CPU of `cpus` is active (a hotplug racing with a
         // write or an attach), and the hotplug work then re-applies it.
@@ -79,6 +85,12 @@ impl Resource for Cpuset {
 
     fn task_mask(task: &Task) -> Bits {
         kplace::task_cpus(task)
+    }
+
+    fn conflicts(task: &Task, mask: &Bits) -> bool {
+        kplace::cgroup_cpus(task).is_some_and(|mut outer| {
+            cpuset_rules::confine(&mut outer, mask, &kplace::active_cpus()) == Confined::Disjoint
+        })
     }
 }
 
@@ -92,7 +104,7 @@ pub(crate) fn restrict(world: &World, task: &Task, mask: &mut Bits) -> bool {
         return false;
     }
     let before = *mask;
-    if cpuset_rules::confine(mask, &container, &kplace::active_cpus()) == Confined::Replaced {
+    if cpuset_rules::confine(mask, &container, &kplace::active_cpus()) == Confined::Disjoint {
         report_conflict(task);
     }
     *mask != before
@@ -103,7 +115,7 @@ fn report_conflict(task: &Task) {
     static REPORTED: AtomicBool = AtomicBool::new(false);
     if !REPORTED.swap(true, Ordering::Relaxed) {
         pr_notice!(
-            "task {} is in a cgroup cpuset and a container cpuset with no online CPU in common: the container's CPUs apply (reported once)\n",
+            "task {} is in a cgroup cpuset and a container cpuset with no online CPU in common: the cgroup cpuset's CPUs apply (reported once)\n",
             task::vpid(task)
         );
     }
@@ -135,8 +147,8 @@ impl Subsys for Cpuset {
         placement::create::<Cpuset>(ctx)
     }
 
-    fn can_attach(state: &Place, _task: &Task) -> Result {
-        placement::can_attach(state)
+    fn can_attach(state: &Place, task: &Task) -> Result {
+        placement::can_attach::<Cpuset>(state, task)
     }
 
     fn attach(state: &Place, _old: &Place, task: &Task) {

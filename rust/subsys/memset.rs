@@ -88,8 +88,8 @@ impl Subsys for Memset {
         placement::create::<Memset>(ctx)
     }
 
-    fn can_attach(state: &Place, _task: &Task) -> Result {
-        placement::can_attach(state)
+    fn can_attach(state: &Place, task: &Task) -> Result {
+        placement::can_attach::<Memset>(state, task)
     }
 
     fn attach(state: &Place, _old: &Place, task: &Task) {

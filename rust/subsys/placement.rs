@@ -43,6 +43,7 @@ use crate::logic::cpuset_rules::{self, AsPeer, Change};
 use crate::logic::parse::parse_bool_u64;
 use crate::subsys::{CreateCtx, SubsysId};
 use crate::world::{Registry, World};
+use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -63,6 +64,12 @@ pub(crate) trait Resource: Sync + 'static {
     fn apply(task: &Task, mask: &Bits);
     /// What `task` is confined to now (atomic context).
     fn task_mask(task: &Task) -> Bits;
+    /// Whether confining `task` to `mask` would conflict with another
+    /// confinement of the task that the module must not widen (process
+    /// context, may sleep). Such attaches and changes fail with `EBUSY`.
+    fn conflicts(_task: &Task, _mask: &Bits) -> bool {
+        false
+    }
 }
 
 /// A mask whose words are loaded and stored atomically.
@@ -101,6 +108,9 @@ pub(crate) struct Place {
     exclusive: AtomicBool,
     /// Whether this is a hierarchy's root.
     root: bool,
+    /// The effective mask a run of [`update`] computed, before it commits
+    /// it (registry mutex).
+    trial: Mask,
     /// The last run of [`update`] that changed `effective` (registry
     /// mutex).
     changed_in: AtomicU64,
@@ -151,13 +161,21 @@ pub(crate) fn create<R: Resource>(ctx: &CreateCtx<'_, Place>) -> Result<Place> {
         effective: Mask::new(&eff),
         exclusive: AtomicBool::new(false),
         root: ctx.parent.is_none(),
+        trial: Mask::new(&eff),
         changed_in: AtomicU64::new(0),
     })
 }
 
-/// `can_attach`: a task needs somewhere to run or allocate (`ENOSPC`).
-pub(crate) fn can_attach(state: &Place) -> Result {
-    cpuset_rules::validate_attach(&state.effective.get()).map_err(errno)
+/// `can_attach`: a task needs somewhere to run or allocate (`ENOSPC`), and
+/// the container may not widen it beyond another confinement (`EBUSY`,
+/// [`Resource::conflicts`]). Registry mutex held.
+pub(crate) fn can_attach<R: Resource>(state: &Place, task: &Task) -> Result {
+    let mask = state.effective.get();
+    cpuset_rules::validate_attach(&mask).map_err(errno)?;
+    if !state.root && R::conflicts(task, &mask) {
+        return Err(EBUSY);
+    }
+    Ok(())
 }
 
 /// `attach`: confines the task to the container's effective mask (the
@@ -353,10 +371,7 @@ fn change<R: Resource>(
         populated: c.populated(),
     })
     .map_err(errno)?;
-    st.requested.set(trial);
-    st.exclusive.store(exclusive, Ordering::Relaxed);
-    update::<R>(world, reg, c);
-    Ok(())
+    update::<R>(world, reg, c, trial, Some(exclusive))
 }
 
 /// The child of container `parent` that follows child `after` in id order
@@ -396,11 +411,26 @@ fn next_in_subtree(
 /// Numbers the runs of [`update`], to mark the containers each changed.
 static UPDATES: AtomicU64 = AtomicU64::new(0);
 
-/// Recomputes the effective masks of `from` and its descendants (parents
+/// Sets the request of `from` to `req` (and its exclusive flag, if given),
+/// recomputes the effective masks of `from` and its descendants (parents
 /// first) and re-applies them to the tasks of those that changed. Registry
-/// mutex held. It allocates nothing, so it cannot fail: the work is the
-/// size of the subtree, and the hotplug rebuild always completes.
-fn update<R: Resource>(world: &World, reg: &mut Registry, from: &Arc<Container>) {
+/// mutex held.
+///
+/// It works in three passes over the subtree, none of which allocates:
+/// 1. compute every would-be effective mask into `trial`, and mark the
+///    containers whose mask changes with this run's number;
+/// 2. (for a write, `exclusive` given) refuse with `EBUSY` if a task of a
+///    marked container would conflict with another confinement
+///    ([`Resource::conflicts`]): nothing has changed yet;
+/// 3. commit the masks, then apply them to the tasks. The hotplug rebuild
+///    skips pass 2 (it cannot be refused) and always completes.
+fn update<R: Resource>(
+    world: &World,
+    reg: &mut Registry,
+    from: &Arc<Container>,
+    req: &Bits,
+    exclusive: Option<bool>,
+) -> Result {
     let usable = R::usable();
     // Containers whose mask changes get this run's number (the registry
     // mutex serialises the runs).
@@ -412,37 +442,80 @@ fn update<R: Resource>(world: &World, reg: &mut Registry, from: &Arc<Container>)
         // cannot fail, and must not stop the walk half done.
         if let Ok(st) = place::<R>(&c) {
             let new = match c.parent() {
-                None => {
-                    st.requested.set(&usable);
-                    Some(usable)
-                }
-                Some(p) => place::<R>(p)
-                    .ok()
-                    .map(|ps| effective_of(&st.requested.get(), &ps.effective.get(), &usable)),
+                None => Some(usable),
+                Some(p) => place::<R>(p).ok().map(|ps| {
+                    // The parent's new mask: its trial if this run marked
+                    // it (it is in the subtree, and was computed first).
+                    let parent =
+                        if Arc::ptr_eq(&c, from) || ps.changed_in.load(Ordering::Relaxed) != run {
+                            ps.effective.get()
+                        } else {
+                            ps.trial.get()
+                        };
+                    let own = if Arc::ptr_eq(&c, from) {
+                        *req
+                    } else {
+                        st.requested.get()
+                    };
+                    effective_of(&own, &parent, &usable)
+                }),
             };
             if let Some(new) = new.filter(|new| *new != st.effective.get()) {
-                st.effective.set(&new);
+                st.trial.set(&new);
                 st.changed_in.store(run, Ordering::Relaxed);
                 any = true;
             }
         }
         next = next_in_subtree(reg, from, &c);
     }
-    if !any {
-        return;
+    let slot = from.hierarchy().slot();
+    let marked = |owner: &Arc<Container>| {
+        place::<R>(owner).is_ok_and(|st| st.changed_in.load(Ordering::Relaxed) == run)
+    };
+    if any && exclusive.is_some() {
+        // The marks of a refused run are never looked at again: run
+        // numbers are not reused.
+        let refused = Cell::new(false);
+        crate::files::for_each_member(
+            world,
+            slot,
+            |owner| !refused.get() && marked(owner),
+            |t, owner| {
+                if place::<R>(owner).is_ok_and(|st| R::conflicts(t, &st.trial.get())) {
+                    refused.set(true);
+                }
+            },
+        );
+        if refused.get() {
+            return Err(EBUSY);
+        }
     }
     // Committed: from here nothing may fail, or tasks would be left
     // outside their container's new mask.
-    crate::files::for_each_member(
-        world,
-        from.hierarchy().slot(),
-        |owner| place::<R>(owner).is_ok_and(|st| st.changed_in.load(Ordering::Relaxed) == run),
-        |t, owner| {
-            if let Ok(st) = place::<R>(owner) {
-                R::apply(t, &st.effective.get());
+    if let Ok(st) = place::<R>(from) {
+        st.requested.set(req);
+        if let Some(excl) = exclusive {
+            st.exclusive.store(excl, Ordering::Relaxed);
+        }
+    }
+    if !any {
+        return Ok(());
+    }
+    let mut next = Some(from.clone());
+    while let Some(c) = next {
+        if let Ok(st) = place::<R>(&c) {
+            if st.changed_in.load(Ordering::Relaxed) == run {
+                st.effective.set(&st.trial.get());
             }
-        },
-    );
+        }
+        next = next_in_subtree(reg, from, &c);
+    }
+    crate::files::for_each_member(world, slot, marked, |t, owner| {
+        if let Ok(st) = place::<R>(owner) {
+            R::apply(t, &st.effective.get());
+        }
+    });
+    Ok(())
 }
 
 /// Recomputes and re-applies every container's masks of `R` (CPU hotplug).
@@ -463,7 +536,8 @@ fn rebuild<R: Resource>(world: &World) {
     else {
         return;
     };
-    update::<R>(world, &mut reg, &root);
+    // Cannot fail without a conflict check.
+    let _ = update::<R>(world, &mut reg, &root, &R::usable(), None);
 }
 
 /// The hotplug work: CPUs came or went.

@@ -437,10 +437,14 @@ static int cg_write(const char *dir, const char *file, const char *s)
 
 /*
  * A task in a container cpuset and in a cgroup v2 cpuset runs on the
- * intersection, whichever of the two changes; when they share no CPU the
- * container wins.
+ * intersection, whichever of the two changes. The container never widens
+ * the task beyond its cgroup cpuset (a delegated user must not defeat an
+ * administrator's or systemd's cpuset): a write or an attach that would
+ * leave the two with no CPU in common fails with EBUSY and changes
+ * nothing, and when the cgroup side makes them disjoint the cgroup's CPUs
+ * apply.
  */
-TEST_F(cs, cgroup_cpuset_intersects)
+TEST_F(cs, cgroup_cpuset_never_widened)
 {
 	char cg[64], g[128], v[128];
 	pid_t pid;
@@ -480,10 +484,39 @@ TEST_F(cs, cgroup_cpuset_intersects)
 	ASSERT_EQ(0, cg_write(g, "cpuset.cpus", "0-2"));
 	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
 	EXPECT_STREQ("1-2", v);
-	/* Disjoint: the container wins. */
-	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "3"));
+
+	/* A write that would take the task out of its cgroup: refused. */
+	EXPECT_EQ(-EBUSY, ct_write(P("a/cpuset.cpus"), "3"));
+	EXPECT_TRUE(ct_reads(P("a/cpuset.cpus"), "1-3"));
 	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
-	EXPECT_STREQ("3", v);
+	EXPECT_STREQ("1-2", v);
+	/* The same write is fine once no task of the container is confined
+	 * elsewhere: it is about the tasks, not the masks. */
+	ASSERT_EQ(0, ct_mkdir(P("b")));
+	ASSERT_EQ(0, ct_write(P("b/cpuset.cpus"), "3"));
+
+	/* An attach that would: refused, and the task stays where it was. */
+	EXPECT_EQ(-EBUSY, ct_write_id(P("b/tasks"), pid));
+	EXPECT_EQ(-EBUSY, ct_write_id(P("b/container.procs"), pid));
+	EXPECT_EQ(1, ct_count_id(P("a/tasks"), pid));
+	EXPECT_EQ(0, ct_count_id(P("b/tasks"), pid));
+	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("1-2", v);
+
+	/* The cgroup side cannot be refused: when it leaves the two
+	 * disjoint, the task runs where its cgroup says, never outside it. */
+	ASSERT_EQ(0, cg_write(g, "cpuset.cpus", "0"));
+	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("0", v);
+	/* And a container change that still leaves them disjoint does not
+	 * move it out of its cgroup either. */
+	EXPECT_EQ(-EBUSY, ct_write(P("a/cpuset.cpus"), "2-3"));
+	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("0", v);
+	/* Overlapping again: the intersection applies. */
+	ASSERT_EQ(0, cg_write(g, "cpuset.cpus", "0-1"));
+	ASSERT_EQ(0, ct_status_field(pid, "Cpus_allowed_list", v, sizeof(v)));
+	EXPECT_STREQ("1", v);
 
 	ct_reap(pid);
 	self->child = 0;

@@ -318,14 +318,15 @@ mod confine {
     }
 
     #[test]
-    fn disjoint_masks_give_the_container() {
-        assert_eq!(run(0b0011, 0b1100, 0b1111), (0b1100, Confined::Replaced));
+    fn disjoint_masks_never_widen() {
+        // The container never replaces the other side's CPUs with its own.
+        assert_eq!(run(0b0011, 0b1100, 0b1111), (0b0011, Confined::Disjoint));
     }
 
     #[test]
     fn overlap_only_on_offline_cpus_counts_as_disjoint() {
-        // They share CPU 2, which is offline: the container's CPUs apply.
-        assert_eq!(run(0b0101, 0b1100, 0b1011), (0b1100, Confined::Replaced));
+        // They share CPU 2, which is offline: the other side's CPUs stay.
+        assert_eq!(run(0b0101, 0b1100, 0b1011), (0b0101, Confined::Disjoint));
     }
 
     #[test]
@@ -346,14 +347,17 @@ mod confine {
         #[test]
         fn result_is_in_the_container_or_untouched(mask: u64, container: u64, usable: u64) {
             let (out, how) = run(mask, container, usable);
+            // Never wider than what the other side allows.
+            proptest::prop_assert_eq!(out & !mask, 0);
             match how {
                 Confined::Narrowed => {
                     proptest::prop_assert_eq!(out, mask & container);
                     proptest::prop_assert!(out & usable != 0);
                 }
-                Confined::Replaced => {
-                    proptest::prop_assert_eq!(out, container);
+                Confined::Disjoint => {
+                    proptest::prop_assert_eq!(out, mask);
                     proptest::prop_assert_eq!(mask & container & usable, 0);
+                    proptest::prop_assert!(container & usable != 0);
                 }
                 Confined::Unchanged => {
                     proptest::prop_assert_eq!(out, mask);
