@@ -12,6 +12,7 @@ use crate::ffi::opener::{Cap, Opener};
 use crate::ffi::task;
 use crate::logic::options::RELEASE_AGENT_MAX_LEN;
 use crate::logic::parse::{parse_bool_u64, parse_u64, trim};
+use crate::membership::{Next, DEFERRED_MAX, SCAN_BATCH};
 use crate::world::World;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::c_str;
@@ -81,32 +82,37 @@ fn id_of(t: &task::Task, procs: bool) -> i32 {
     }
 }
 
-/// Collects, under the membership lock, `f`'s output for the tasks of
-/// hierarchy slot `slot` that are not in its root and whose container
-/// `want` accepts, into a vector sized beforehand (retrying if tasks
-/// arrived meanwhile). `f` runs under the lock: it must not sleep.
+/// Collects `f`'s output for the tasks of hierarchy slot `slot` that are
+/// not in its root and whose container `want` accepts. The map is walked
+/// in batches of [`SCAN_BATCH`] entries, each under one hold of the
+/// membership lock, with room for a batch reserved before it; between
+/// batches the lock is released and the CPU yielded, so however many tasks
+/// there are, fork, exit and the packet path never wait long. `f` runs
+/// under the lock: it must not sleep. A task that moves during the walk
+/// may be missed or seen twice (callers de-duplicate).
 fn collect_members<T>(
     world: &World,
     slot: usize,
     mut want: impl FnMut(&Arc<Container>) -> bool,
     mut f: impl FnMut(usize, &Arc<Container>) -> T,
 ) -> Result<KVVec<T>> {
-    let mut guess = 64usize;
+    let mut out = KVVec::new();
+    let mut after = None;
     loop {
-        let mut out = KVVec::with_capacity(guess, GFP_KERNEL)?;
-        let mut overflow = 0usize;
-        {
-            let m = world.members.lock();
-            m.for_each_in(slot, |k, owner| {
-                if want(owner) && out.push(f(k, owner), GFP_NOWAIT).is_err() {
-                    overflow += 1;
-                }
-            });
+        // A batch adds at most `SCAN_BATCH` entries, plus the deferred
+        // tasks on the first.
+        out.reserve(SCAN_BATCH + DEFERRED_MAX, GFP_KERNEL)?;
+        let next = world.members.lock().visit(slot, after, |k, owner| {
+            if want(owner) {
+                // Cannot fail: the room is reserved.
+                let _ = out.push(f(k, owner), GFP_NOWAIT);
+            }
+        });
+        match next {
+            Some(k) => after = Some(k),
+            None => return Ok(out),
         }
-        if overflow == 0 {
-            return Ok(out);
-        }
-        guess = out.len() + overflow * 2 + 64;
+        task::cond_resched();
     }
 }
 
@@ -114,8 +120,9 @@ fn collect_members<T>(
 /// root and whose container `want` accepts, with that container, without
 /// the membership lock held (`f` may sleep). It never allocates, so it
 /// cannot fail: for the steps that must follow a committed change. Each
-/// task is looked up separately; tasks that join meanwhile may be missed
-/// (the callers' fork paths handle those).
+/// task is looked up separately, each lookup looking at a bounded number of
+/// entries ([`SCAN_BATCH`]); tasks that join meanwhile may be missed (the
+/// callers' fork paths handle those).
 pub(crate) fn for_each_member(
     world: &World,
     slot: usize,
@@ -128,14 +135,20 @@ pub(crate) fn for_each_member(
             let mut m = world.members.lock();
             // Keys in the map name live tasks while its lock is held: the
             // reference keeps the task once it is released.
-            m.next_in(slot, after, &mut want)
-                .map(|(k, c)| (k, ARef::from(task::map_task(k)), c))
+            match m.next_in(slot, after, &mut want) {
+                Next::Found(k, c) => Some((k, Some((ARef::from(task::map_task(k)), c)))),
+                Next::Partial(k) => Some((k, None)),
+                Next::End => None,
+            }
         };
-        let Some((key, t, c)) = next else {
+        let Some((key, found)) = next else {
             return;
         };
         after = Some(key);
-        f(&t, &c);
+        if let Some((t, c)) = found {
+            f(&t, &c);
+        }
+        task::cond_resched();
     }
 }
 

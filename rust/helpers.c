@@ -54,6 +54,11 @@ u64 container_helper_c_offset(u32 i)
 	return i < ARRAY_SIZE(c_offsets) ? c_offsets[i] : U64_MAX;
 }
 
+void container_helper_cond_resched(void)
+{
+	cond_resched();
+}
+
 const void *container_helper_task_group(const struct task_struct *task)
 {
 	return task->signal;

@@ -29,6 +29,8 @@ typedef void (*container_task_visit_t)(struct task_struct *task, void *data);
  */
 u64 container_helper_c_offset(u32 i);
 /* task->signal: names TASK's thread group (compared, never dereferenced). */
+/* cond_resched(): a long walk in process context lets others run. */
+void container_helper_cond_resched(void);
 const void *container_helper_task_group(const struct task_struct *task);
 /* READ_ONCE(task->flags). */
 unsigned int container_helper_task_flags(const struct task_struct *task);
@@ -171,7 +173,8 @@ bool container_helper_sk_is_inet(const struct sock *sk);
 /* P's file table's address, to compare only (0: none). */
 unsigned long container_helper_files_id(struct task_struct *p);
 /* VISIT every socket in P's file table (task and file table locks held). */
-void container_helper_for_each_sock(struct task_struct *p, container_sock_visit_t visit,
+void container_helper_for_each_sock(struct task_struct *p, bool may_sleep,
+				    container_sock_visit_t visit,
 				    void *data);
 
 #endif

@@ -102,18 +102,25 @@ bool container_helper_sk_is_inet(const struct sock *sk)
 	return sk->sk_family == AF_INET || sk->sk_family == AF_INET6;
 }
 
+/* Descriptors visited per hold of the file table lock (as net_cls does). */
+#define CONTAINER_SOCK_BATCH 1000
+
 struct sock_walk {
 	container_sock_visit_t visit;
 	void *data;
+	unsigned int left;
 };
 
+/* Returns the next descriptor to visit (non-zero) once the batch is done. */
 static int container_sock_cb(const void *v, struct file *file, unsigned int fd)
 {
-	const struct sock_walk *w = v;
+	struct sock_walk *w = (struct sock_walk *)v;
 	struct socket *sock = sock_from_file(file);
 
 	if (sock && sock->sk)
 		w->visit(sock->sk, w->data);
+	if (--w->left == 0)
+		return fd + 1;
 	return 0;
 }
 
@@ -127,14 +134,25 @@ unsigned long container_helper_files_id(struct task_struct *p)
 	return id;
 }
 
-/* VISIT runs under the task and file table spinlocks. */
-void container_helper_for_each_sock(struct task_struct *p, container_sock_visit_t visit,
-				    void *data)
+/*
+ * VISIT runs under the task and file table spinlocks, which are dropped
+ * after every CONTAINER_SOCK_BATCH descriptors (and the CPU yielded, if
+ * MAY_SLEEP), so a task with many files holds them only briefly.
+ */
+void container_helper_for_each_sock(struct task_struct *p, bool may_sleep,
+				    container_sock_visit_t visit, void *data)
 {
 	struct sock_walk w = { .visit = visit, .data = data };
+	unsigned int fd = 0;
 
-	task_lock(p);
-	if (p->files)
-		iterate_fd(p->files, 0, container_sock_cb, &w);
-	task_unlock(p);
+	for (;;) {
+		w.left = CONTAINER_SOCK_BATCH;
+		task_lock(p);
+		fd = p->files ? iterate_fd(p->files, fd, container_sock_cb, &w) : 0;
+		task_unlock(p);
+		if (!fd)
+			break;
+		if (may_sleep)
+			cond_resched();
+	}
 }

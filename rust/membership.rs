@@ -14,10 +14,16 @@
 //! first runs; the exit hook removes the entry. Both run in atomic context
 //! under the membership spinlock, so the fork path never sleeps. Its node
 //! comes from a pool refilled in process context, with a `GFP_ATOMIC`
-//! allocation as fallback; if both fail the child is killed before it ever
-//! runs, so that no task escapes its container (fail closed). The kill is a
-//! `SIGKILL`, fatal to the whole thread group: a process whose new thread
-//! cannot be accounted for dies with it.
+//! allocation as fallback. If both fail the child is *deferred*: its
+//! inherited containers wait in a small fixed array ([`DEFERRED_MAX`]),
+//! where lookups and moves find them, and task work queued on the child
+//! allocates its node in process context and settles it in the map
+//! ([`Membership::settle`]) before the child first returns to user space.
+//! So a new thread never runs user code outside its containers, and a
+//! process under memory pressure is not killed for it. Only when that
+//! array is full too (more than [`DEFERRED_MAX`] new tasks at once that got
+//! no memory) is the child killed before it runs (fail closed), with a
+//! `SIGKILL`, which is fatal to its whole thread group.
 //!
 //! # Races
 //!
@@ -53,6 +59,8 @@ use kernel::sync::Arc;
 pub(crate) const POOL_SIZE: usize = 64;
 /// Refill the pool when it falls below this.
 pub(crate) const POOL_LOW: usize = 48;
+/// New tasks that can wait for their node at once (see the module docs).
+pub(crate) const DEFERRED_MAX: usize = 32;
 
 /// Containers of one task, by hierarchy slot (`None`: the root).
 pub(crate) type Slots = [Option<Arc<Container>>; MAX_HIERARCHIES];
@@ -83,6 +91,34 @@ pub(crate) fn bit(slot: usize) -> u32 {
     1u32.checked_shl(slot as u32).unwrap_or(0)
 }
 
+/// Map entries a walk user space triggers (reading `tasks`, applying a
+/// change to a container's tasks) looks at in one hold of the membership
+/// lock, which fork, exit and the packet path take: the walk releases it
+/// and yields the CPU between batches.
+pub(crate) const SCAN_BATCH: usize = 64;
+
+/// Where [`Membership::next_in`] stopped.
+pub(crate) enum Next {
+    /// A task, by key, and its container.
+    Found(usize, Arc<Container>),
+    /// The batch ended first: go on after this key.
+    Partial(usize),
+    /// No more tasks.
+    End,
+}
+
+/// What the fork hook did with a child ([`Membership::fork`]).
+pub(crate) enum Forked<'a> {
+    /// The child is in every root, or nothing is left to do.
+    Root,
+    /// The child's containers, and the slots whose subsystem fork hooks
+    /// must run (a bit per slot).
+    Tracked(&'a Slots, u32),
+    /// No node: the child waits for its own (its fix-up must be queued),
+    /// in these containers, whose subsystem fork hooks must run.
+    Deferred(&'a Slots),
+}
+
 /// A free node for the map.
 pub(crate) type Reservation = RBTreeNodeReservation<usize, Entry>;
 
@@ -95,13 +131,19 @@ pub(crate) struct Membership {
     /// Free nodes for the fork path (a fixed array: giving and taking
     /// never allocate).
     pool: [Option<Reservation>; POOL_SIZE],
-    /// Children killed because no node could be had (see module docs).
+    /// New tasks whose fork hook could get no node, and their containers,
+    /// until they settle (see the module docs). A fixed array: the fork
+    /// path never allocates for it.
+    deferred: [Option<(usize, Slots)>; DEFERRED_MAX],
+    /// Children the fork hook could get no node for (deferred or killed).
     pub(crate) fork_failures: u64,
     /// A container's `populated` changed since the events work last ran.
     pub(crate) events_due: bool,
     /// The `container.procs` write in progress, if any (they are
     /// serialised by the registry mutex).
     moving: Option<Moving>,
+    /// See [`Membership::max_scan`].
+    max_scan: usize,
 }
 
 /// Adds (`add`) or removes a task to or from the containers in `slots`;
@@ -128,9 +170,11 @@ impl Membership {
         Ok(Self {
             tasks: RBTree::new(),
             pool,
+            deferred: [const { None }; DEFERRED_MAX],
             fork_failures: 0,
             events_due: false,
             moving: None,
+            max_scan: 0,
         })
     }
 
@@ -153,10 +197,51 @@ impl Membership {
 
     /// The container of task `key` in hierarchy `slot` (`None`: the root).
     pub(crate) fn get(&self, key: usize, slot: usize) -> Option<&Arc<Container>> {
-        self.tasks
-            .get(&key)
-            .and_then(|e| e.slots.get(slot))
-            .and_then(Option::as_ref)
+        let slots = match self.tasks.get(&key) {
+            Some(e) => &e.slots,
+            None => self.deferred_slots(key)?,
+        };
+        slots.get(slot).and_then(Option::as_ref)
+    }
+
+    /// The containers of deferred task `key`, if it is one.
+    fn deferred_slots(&self, key: usize) -> Option<&Slots> {
+        self.deferred
+            .iter()
+            .flatten()
+            .find(|(k, _)| *k == key)
+            .map(|(_, slots)| slots)
+    }
+
+    /// Whether task `key` waits for its node (see the module docs).
+    pub(crate) fn is_deferred(&self, key: usize) -> bool {
+        self.deferred_slots(key).is_some()
+    }
+
+    /// Settles deferred task `key` in the map with `node` (the task's own
+    /// fix-up, in process context). If the task is not deferred (any more)
+    /// or its containers are all roots, the node goes to the pool; the
+    /// root references returned are for the caller to drop outside the
+    /// lock.
+    pub(crate) fn settle(&mut self, key: usize, node: Reservation) -> Option<Slots> {
+        let slots = self
+            .deferred
+            .iter_mut()
+            .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
+            .and_then(Option::take)
+            .map(|(_, slots)| slots);
+        match slots {
+            Some(slots) if slots.iter().any(Option::is_some) => {
+                // Counted when deferred: it was in its containers all along.
+                self.tasks
+                    .insert(node.into_node(key, Entry { slots, pinned: 0 }));
+                None
+            }
+            other => {
+                self.give(node);
+                other
+            }
+        }
     }
 
     /// Fork: `child`, of the thread group `group()` names, inherits
@@ -166,15 +251,17 @@ impl Membership {
     /// its slots that are not pinned are filled from the parent.
     ///
     /// Returns the child's containers and the slots whose subsystem fork
-    /// hooks must run (a bit per slot), or `Ok(None)` when the child ends
-    /// up in every root or nothing is left to do. `Err` means no node could
-    /// be had: the caller must kill the child.
+    /// hooks must run (a bit per slot), or [`Forked::Root`] when the child
+    /// ends up in every root or nothing is left to do. [`Forked::Deferred`]:
+    /// no node could be had, and the child waits for its own (the caller
+    /// must queue its fix-up). `Err`: not even that; the caller must kill
+    /// the child.
     pub(crate) fn fork(
         &mut self,
         parent: usize,
         child: usize,
         group: impl FnOnce() -> usize,
-    ) -> Result<Option<(&Slots, u32)>> {
+    ) -> Result<Forked<'_>> {
         let mut inherited: Slots = match self.tasks.get(&parent) {
             Some(pe) => pe.slots.clone(),
             None => [const { None }; MAX_HIERARCHIES],
@@ -203,22 +290,32 @@ impl Membership {
             self.events_due |= changed;
             if ce.slots.iter().all(Option::is_none) {
                 let _ = self.take_entry(child);
-                return Ok(None);
+                return Ok(Forked::Root);
             }
-            return Ok(self.tasks.get(&child).map(|e| (&e.slots, hooks)));
+            return Ok(match self.tasks.get(&child) {
+                Some(e) => Forked::Tracked(&e.slots, hooks),
+                None => Forked::Root,
+            });
         }
         if inherited.iter().all(Option::is_none) {
-            return Ok(None);
+            return Ok(Forked::Root);
         }
-        if crate::ffi::fault::fork_should_fail() {
+        let node = if crate::ffi::fault::fork_should_fail() {
+            None
+        } else {
+            self.take()
+                .or_else(|| RBTreeNodeReservation::new(GFP_ATOMIC).ok())
+        };
+        let Some(node) = node else {
             self.fork_failures += 1;
-            return Err(ENOMEM);
-        }
-        let node = match self.take() {
-            Some(r) => r,
-            None => {
-                RBTreeNodeReservation::new(GFP_ATOMIC).inspect_err(|_| self.fork_failures += 1)?
-            }
+            let free = self
+                .deferred
+                .iter_mut()
+                .find(|d| d.is_none())
+                .ok_or(ENOMEM)?;
+            self.events_due |= count(&inherited, true);
+            let (_, slots) = free.insert((child, inherited));
+            return Ok(Forked::Deferred(slots));
         };
         self.events_due |= count(&inherited, true);
         let entry = Entry {
@@ -226,7 +323,10 @@ impl Membership {
             pinned: 0,
         };
         self.tasks.insert(node.into_node(child, entry));
-        Ok(self.tasks.get(&child).map(|e| (&e.slots, u32::MAX)))
+        Ok(match self.tasks.get(&child) {
+            Some(e) => Forked::Tracked(&e.slots, u32::MAX),
+            None => Forked::Root,
+        })
     }
 
     /// Marks the start of a `container.procs` write moving thread group
@@ -247,7 +347,15 @@ impl Membership {
     /// Exit: removes task `key`'s entry, returning its containers (for the
     /// subsystem exit hooks) once the node is recycled.
     pub(crate) fn exit(&mut self, key: usize) -> Option<Slots> {
-        let slots = self.take_entry(key)?;
+        let slots = match self.take_entry(key) {
+            Some(slots) => slots,
+            None => self
+                .deferred
+                .iter_mut()
+                .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
+                .and_then(Option::take)
+                .map(|(_, slots)| slots)?,
+        };
         self.events_due |= count(&slots, false);
         Some(slots)
     }
@@ -299,6 +407,17 @@ impl Membership {
             }
             return (old, spare);
         }
+        if let Some((_, slots)) = self.deferred.iter_mut().flatten().find(|(k, _)| *k == key) {
+            // Waiting for its node: the move changes what it settles with.
+            let Some(s) = slots.get_mut(slot) else {
+                return (None, spare);
+            };
+            let mut changed = to.as_ref().is_some_and(|c| c.task_added());
+            let old = core::mem::replace(s, to);
+            changed |= old.as_ref().is_some_and(|c| c.task_removed());
+            self.events_due |= changed;
+            return (old, spare);
+        }
         if to.is_none() && !new {
             return (None, spare);
         }
@@ -323,36 +442,101 @@ impl Membership {
 
     /// The first task with a key above `after` (from the start if `None`)
     /// whose container in hierarchy `slot` is not the root and is accepted
-    /// by `want`: its key and that container. Does not allocate.
+    /// by `want`, looking at no more than [`SCAN_BATCH`] entries of the
+    /// map. Does not allocate.
     pub(crate) fn next_in(
         &mut self,
         slot: usize,
         after: Option<usize>,
         mut want: impl FnMut(&Arc<Container>) -> bool,
-    ) -> Option<(usize, Arc<Container>)> {
-        let start = match after {
-            None => 0,
-            Some(k) => k.checked_add(1)?,
+    ) -> Next {
+        let Some(start) = after.map_or(Some(0), |k| k.checked_add(1)) else {
+            return Next::End;
         };
-        let mut cur = self.tasks.cursor_lower_bound(&start)?;
-        loop {
-            let (k, e) = cur.current();
-            if let Some(Some(c)) = e.slots.get(slot) {
-                if want(c) {
-                    return Some((*k, c.clone()));
+        // The deferred task with the lowest key from `start` on, if any.
+        let mut deferred: Option<(usize, &Arc<Container>)> = None;
+        for (k, slots) in self.deferred.iter().flatten() {
+            if let Some(Some(c)) = slots.get(slot) {
+                if *k >= start && deferred.map_or(true, |(d, _)| *k < d) && want(c) {
+                    deferred = Some((*k, c));
                 }
             }
-            cur = cur.move_next()?;
+        }
+        let mut visited = 0usize;
+        let mut found = Next::End;
+        let mut cur = self.tasks.cursor_lower_bound(&start);
+        while let Some(at) = cur {
+            let (k, e) = at.current();
+            if deferred.is_some_and(|(d, _)| d < *k) {
+                break;
+            }
+            if visited == SCAN_BATCH {
+                found = Next::Partial(*k - 1);
+                break;
+            }
+            visited += 1;
+            if let Some(Some(c)) = e.slots.get(slot) {
+                if want(c) {
+                    found = Next::Found(*k, c.clone());
+                    break;
+                }
+            }
+            cur = at.move_next();
+        }
+        self.max_scan = self.max_scan.max(visited);
+        match (found, deferred) {
+            (Next::End, Some((k, c))) => Next::Found(k, c.clone()),
+            (found, _) => found,
         }
     }
 
-    /// Calls `f` with the key of every task whose container in hierarchy
-    /// `slot` is not the root, and that container.
-    pub(crate) fn for_each_in(&self, slot: usize, mut f: impl FnMut(usize, &Arc<Container>)) {
-        for (k, e) in self.tasks.iter() {
+    /// Calls `f` with the key of every task above `after` (from the start
+    /// if `None`) whose container in hierarchy `slot` is not the root, and
+    /// that container, looking at no more than [`SCAN_BATCH`] entries of
+    /// the map (and, on the first call, at the deferred tasks). Returns
+    /// where to go on from (`Some`), or `None` at the end.
+    pub(crate) fn visit(
+        &mut self,
+        slot: usize,
+        after: Option<usize>,
+        mut f: impl FnMut(usize, &Arc<Container>),
+    ) -> Option<usize> {
+        let start = match after {
+            None => {
+                for (k, slots) in self.deferred.iter().flatten() {
+                    if let Some(Some(c)) = slots.get(slot) {
+                        f(*k, c);
+                    }
+                }
+                0
+            }
+            Some(k) => k.checked_add(1)?,
+        };
+        let mut visited = 0usize;
+        let mut next = None;
+        let mut cur = self.tasks.cursor_lower_bound(&start);
+        while let Some(at) = cur {
+            let (k, e) = at.current();
+            if visited == SCAN_BATCH {
+                next = Some(*k - 1);
+                break;
+            }
+            visited += 1;
             if let Some(Some(c)) = e.slots.get(slot) {
                 f(*k, c);
             }
+            cur = at.move_next();
         }
+        self.max_scan = self.max_scan.max(visited);
+        next
+    }
+
+    /// The most map entries one walk of [`next_in`] or [`visit`] looked at
+    /// in one hold of the lock since the module loaded.
+    ///
+    /// [`next_in`]: Self::next_in
+    /// [`visit`]: Self::visit
+    pub(crate) fn max_scan(&self) -> usize {
+        self.max_scan
     }
 }

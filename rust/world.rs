@@ -9,9 +9,9 @@ use crate::container::{Container, Node};
 use crate::ffi::task::{self, Task};
 use crate::ffi::wait::WaitQueue;
 use crate::hierarchy::Hierarchy;
-use crate::membership::{self, Membership, Reservation, POOL_LOW, POOL_SIZE};
+use crate::membership::{self, Forked, Membership, Reservation, POOL_LOW, POOL_SIZE};
 use crate::subsys::{SubsysId, NR_SUBSYS};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::{Arc, ArcBorrow, Mutex, SpinLock};
@@ -186,25 +186,42 @@ impl World {
     pub(crate) fn on_fork(this: ArcBorrow<'_, World>, child: &Task) {
         let parent = task::key(task::current_ref());
         let mut m = this.members.lock();
-        match m.fork(parent, task::key(child), || task::group_key(child)) {
-            Ok(Some((slots, hooks))) => {
+        let deferred = match m.fork(parent, task::key(child), || task::group_key(child)) {
+            Ok(Forked::Tracked(slots, hooks)) => {
                 for (i, c) in slots.iter().enumerate() {
                     if let (Some(c), true) = (c, hooks & membership::bit(i) != 0) {
                         c.fork_hooks(child);
                     }
                 }
+                false
             }
-            Ok(None) => {}
-            Err(_) => {
-                let first = m.fork_failures == 1;
-                drop(m);
-                // Fail closed: a child we cannot account for never runs.
-                task::kill(child);
-                if first {
-                    pr_warn!("no memory to track a forked task; killed it (reported once)\n");
+            Ok(Forked::Deferred(slots)) => {
+                for c in slots.iter().flatten() {
+                    c.fork_hooks(child);
                 }
+                true
+            }
+            Ok(Forked::Root) => false,
+            Err(_) => {
+                drop(m);
+                Self::kill_unaccounted(child);
                 return;
             }
+        };
+        if deferred {
+            let first = m.fork_failures == 1;
+            drop(m);
+            // The child settles its own node before it runs user code.
+            if crate::ffi::placement::queue_fixup(child).is_err() {
+                let slots = this.members.lock().exit(task::key(child));
+                drop(slots);
+                Self::kill_unaccounted(child);
+                return;
+            }
+            if first {
+                pr_notice!("no memory to track a forked task at fork; it gets it before it runs (reported once)\n");
+            }
+            m = this.members.lock();
         }
         let low = m.pool_deficit() > POOL_SIZE - POOL_LOW;
         let events = core::mem::take(&mut m.events_due);
@@ -215,6 +232,35 @@ impl World {
         if events {
             Arc::from(this).queue_events();
         }
+    }
+
+    /// Fail closed: a child the fork hook could not account for, even by
+    /// deferring it, never runs. The `SIGKILL` is fatal to its whole
+    /// thread group.
+    fn kill_unaccounted(child: &Task) {
+        static REPORTED: AtomicBool = AtomicBool::new(false);
+        task::kill(child);
+        if !REPORTED.swap(true, Ordering::Relaxed) {
+            pr_warn!("no memory to track a forked task; killed it (reported once)\n");
+        }
+    }
+
+    /// A new task's fix-up, in its own context before it first returns to
+    /// user space (or as it exits; process context, no locks held): gives
+    /// it its node if the fork hook had to defer it, then re-applies its
+    /// placement. If the allocation fails the task stays deferred, which
+    /// is correct but uses one of the few deferred places.
+    pub(crate) fn first_run(&self) {
+        let me = task::current_ref();
+        let key = task::key(me);
+        if !task::is_exiting(me) && self.members.lock().is_deferred(key) {
+            if let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) {
+                let unused = self.members.lock().settle(key, node);
+                // Freed, and references dropped, outside the lock.
+                drop(unused);
+            }
+        }
+        crate::subsys::placement::fixup_current(self);
     }
 
     /// Exit hook: `task` (the current task) leaves its containers. Atomic

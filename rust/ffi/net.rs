@@ -177,13 +177,18 @@ pub(crate) fn files_id(task: &Task) -> usize {
 }
 
 /// Calls `f` for every socket in `task`'s file table. `f` runs under the
-/// task and file table spinlocks: it must not sleep.
-pub(crate) fn for_each_sock<F: FnMut(&Sock<'_>)>(task: &Task, mut f: F) {
+/// task and file table spinlocks: it must not sleep. The walk drops them
+/// every 1000 descriptors, so a user with many files cannot make it hold
+/// them long, and then yields the CPU if `may_sleep` (process context,
+/// not under RCU).
+pub(crate) fn for_each_sock<F: FnMut(&Sock<'_>)>(task: &Task, may_sleep: bool, mut f: F) {
     // SAFETY: `visit::<F>` matches the callback type, `data` points to `f`,
-    // which outlives the call, and `task` is valid.
+    // which outlives the call, and `task` is valid; the caller says whether
+    // it may sleep.
     unsafe {
         bindings::container_helper_for_each_sock(
             task::as_raw(task),
+            may_sleep,
             Some(visit::<F>),
             (&mut f as *mut F).cast(),
         )

@@ -38,6 +38,7 @@
 use super::bindings;
 use super::task::{self, Task};
 use crate::world::World;
+use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use kernel::c_str;
@@ -343,26 +344,79 @@ struct Fixup {
     head: bindings::callback_head,
 }
 
-/// Queues, on a new task that has not run yet, work that re-applies its
-/// container placement before it first returns to user space (or as it
-/// exits). For the fork hooks: atomic context.
+/// Fix-ups for when a `GFP_ATOMIC` allocation fails: enough for as many
+/// new tasks at once as the fork path can defer (see
+/// [`crate::membership`]).
+const RESERVE: usize = 32;
+
+/// The reserved fix-ups, and which are queued.
+struct Reserve {
+    /// The works; `busy[i]` says whether `works[i]` belongs to a task.
+    works: UnsafeCell<[Fixup; RESERVE]>,
+    busy: [AtomicBool; RESERVE],
+}
+
+// SAFETY: `works[i]` is only touched by whoever set `busy[i]` (then the
+// kernel's task work list, then `run_fixup`, which clears it last).
+unsafe impl Sync for Reserve {}
+
+static RESERVED: Reserve = Reserve {
+    // SAFETY: All-zero is a valid `callback_head`; `init_task_work` sets it
+    // before each use.
+    works: UnsafeCell::new(unsafe { core::mem::zeroed() }),
+    busy: [const { AtomicBool::new(false) }; RESERVE],
+};
+
+/// A fix-up for one task: allocated, or from the reserve.
+fn new_fixup() -> Result<*mut Fixup> {
+    // SAFETY: All-zero is a valid `callback_head`; `init_task_work` sets it.
+    let head = unsafe { super::zeroed() };
+    if let Ok(fixup) = KBox::new(Fixup { head }, GFP_ATOMIC) {
+        return Ok(KBox::into_raw(fixup));
+    }
+    for (i, busy) in RESERVED.busy.iter().enumerate() {
+        if !busy.swap(true, Ordering::AcqRel) {
+            // SAFETY: `i < RESERVE`; setting `busy[i]` made `works[i]` ours.
+            return Ok(unsafe { RESERVED.works.get().cast::<Fixup>().add(i) });
+        }
+    }
+    Err(ENOMEM)
+}
+
+/// Frees a fix-up from [`new_fixup`].
 ///
-/// Fails with `ENOMEM` when the work cannot be allocated; the caller must
-/// then not let the task run.
+/// # Safety
+///
+/// `fixup` came from [`new_fixup`], is not queued, and is not used again.
+unsafe fn free_fixup(fixup: *mut Fixup) {
+    let base = RESERVED.works.get().cast::<Fixup>();
+    // Pointers compared as addresses: `fixup` is in the reserve or not.
+    let off = (fixup as usize).wrapping_sub(base as usize) / core::mem::size_of::<Fixup>();
+    if (fixup as usize) >= (base as usize) && off < RESERVE {
+        if let Some(busy) = RESERVED.busy.get(off) {
+            busy.store(false, Ordering::Release);
+        }
+    } else {
+        // SAFETY: Not in the reserve: allocated by `new_fixup` as a `KBox`,
+        // whose ownership the caller passes back.
+        drop(unsafe { KBox::from_raw(fixup) });
+    }
+}
+
+/// Queues, on a new task that has not run yet, work that runs before it
+/// first returns to user space (or as it exits): it accounts for the task
+/// if the fork hook could not, and re-applies its container placement. For
+/// the fork hooks: atomic context.
+///
+/// It allocates, or takes one of a few reserved works when allocation
+/// fails; it fails with `ENOMEM` only when neither is possible, and the
+/// caller must then not let the task run.
 pub(crate) fn queue_fixup(task: &Task) -> Result {
-    let fixup = KBox::new(
-        Fixup {
-            // SAFETY: All-zero is a valid `callback_head`; `init_task_work`
-            // sets it.
-            head: unsafe { super::zeroed() },
-        },
-        GFP_ATOMIC,
-    )?;
-    let raw = KBox::into_raw(fixup);
+    let raw = new_fixup()?;
     PENDING.fetch_add(1, Ordering::AcqRel);
-    // SAFETY: `task` is valid; `raw` is a live allocation whose ownership
-    // passes to the task work until `run_fixup`, which has the callback
-    // prototype; `head` is its first field.
+    // SAFETY: `task` is valid; `raw` is a fix-up whose ownership passes to
+    // the task work until `run_fixup`, which has the callback prototype;
+    // `head` is its first field.
     let ret = unsafe {
         bindings::container_helper_task_work_add(
             task::as_raw(task),
@@ -371,8 +425,8 @@ pub(crate) fn queue_fixup(task: &Task) -> Result {
         )
     };
     if ret != 0 {
-        // SAFETY: Not queued: the allocation is still ours.
-        drop(unsafe { KBox::from_raw(raw) });
+        // SAFETY: Not queued: the fix-up is still ours.
+        unsafe { free_fixup(raw) };
         PENDING.fetch_sub(1, Ordering::AcqRel);
         return Err(Error::from_errno(ret));
     }
@@ -386,15 +440,15 @@ pub(crate) fn queue_fixup(task: &Task) -> Result {
 ///
 /// `head` is the `head` of a `Fixup` queued by [`queue_fixup`].
 unsafe extern "C" fn run_fixup(head: *mut bindings::callback_head) {
-    // SAFETY: `head` is the first field of a `#[repr(C)]` `Fixup` allocated
-    // by `queue_fixup`, which gave up ownership to the task work.
-    drop(unsafe { KBox::from_raw(head.cast::<Fixup>()) });
+    // SAFETY: `head` is the first field of a `#[repr(C)]` `Fixup` from
+    // `new_fixup`, which `queue_fixup` gave to the task work, now done.
+    unsafe { free_fixup(head.cast::<Fixup>()) };
     let data = WORLD.load(Ordering::Acquire);
     if !data.is_null() {
         // SAFETY: `WORLD` holds an `Arc<World>` until `Placement` is
         // dropped, which first waits for `PENDING` to drop to zero.
         let world = unsafe { Arc::<World>::borrow(data) };
-        crate::subsys::placement::fixup_current(&world);
+        World::first_run(&world);
     }
     PENDING.fetch_sub(1, Ordering::AcqRel);
 }

@@ -185,6 +185,14 @@ pub(crate) fn vtgid(task: &Task) -> i32 {
     }
 }
 
+/// Lets other tasks run if this one should yield (`cond_resched()`), in a
+/// long walk that user space triggered. Process context, no spinlock or
+/// RCU read lock held.
+pub(crate) fn cond_resched() {
+    // SAFETY: Callable in process context; the caller holds no spinlock.
+    unsafe { bindings::container_helper_cond_resched() }
+}
+
 /// A key naming `task`'s thread group: the address of its shared
 /// `signal_struct` (stable for the life of the group, even when `exec`
 /// makes another thread the leader). Only compared, never dereferenced.

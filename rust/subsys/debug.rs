@@ -9,9 +9,15 @@
 //! - `debug.refcount`: what holds the container, one `name count` per line:
 //!   its tasks, its child containers and its open control files (the 2007
 //!   patch's `container_refcount`, broken down, since a kernel `Arc` does
-//!   not expose its count).
+//!   not expose its count);
+//! - `debug.lock_scan` (root only): `membership N`, the most entries of
+//!   the membership map that one walk user space triggered (reading a
+//!   `tasks` file, applying a change to a container's tasks) looked at in
+//!   one hold of the membership lock since the module loaded. Fork, exit
+//!   and the packet path take that lock; the walks are batched so that N
+//!   stays at most 64 however many tasks there are.
 
-use crate::cftype::{Buf, CfType};
+use crate::cftype::{Buf, CfType, Placement};
 use crate::container::Container;
 use crate::subsys::{CreateCtx, Subsys, SubsysId};
 use core::sync::atomic::Ordering;
@@ -28,6 +34,7 @@ impl Subsys for Debug {
     const FILES: &'static [CfType] = &[
         CfType::ro(c_str!("taskcount"), taskcount_read),
         CfType::ro(c_str!("refcount"), refcount_read),
+        CfType::ro(c_str!("lock_scan"), lock_scan_read).placed(Placement::RootOnly),
     ];
 
     fn create(_ctx: &CreateCtx<'_, ()>) -> Result<()> {
@@ -43,6 +50,12 @@ fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
         c.nr_tasks.load(Ordering::Relaxed) as usize
     };
     out.fmt(format_args!("{n}\n"))
+}
+
+/// `debug.lock_scan`.
+fn lock_scan_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+    let n = c.hierarchy().world().members.lock().max_scan();
+    out.fmt(format_args!("membership {n}\n"))
 }
 
 /// `debug.refcount`.

@@ -111,6 +111,8 @@ impl Subsys for NetFlow {
             task,
             old.classid.load(Ordering::Relaxed),
             state.classid.load(Ordering::Relaxed),
+            // Attach hooks may sleep.
+            true,
         );
     }
 }
@@ -237,7 +239,8 @@ fn classid_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result 
         let table = (task::vtgid(t), net::files_id(t));
         if table != last {
             last = table;
-            retag(t, old, new);
+            // Under RCU for the root (see `for_each_task_in`).
+            retag(t, old, new, !c.is_root());
         }
     });
     Ok(())
@@ -246,12 +249,13 @@ fn classid_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result 
 /// Re-tags the sockets of `task`, which moved from class id `old` to
 /// `new`: a tagged task's sockets get `new`; an untagged one's lose `old`
 /// where they still carry it (a priority the application set is kept).
-/// Must not sleep.
-pub(crate) fn retag(task: &Task, old: u32, new: u32) {
+/// Sleeps (yields the CPU between batches of descriptors) only if
+/// `may_sleep`.
+pub(crate) fn retag(task: &Task, old: u32, new: u32, may_sleep: bool) {
     if old == new {
         return;
     }
-    net::for_each_sock(task, |sk: &Sock<'_>| {
+    net::for_each_sock(task, may_sleep, |sk: &Sock<'_>| {
         if !sk.is_inet() {
             return;
         }

@@ -3,9 +3,9 @@
  * Fault injection (debug kernel): allocation failures never leave a task
  * outside its container or an operation half done.
  *
- * - fail_container_fork: the fork hook cannot account for a child, which is
- *   then killed before it runs a single instruction of its own (fail
- *   closed).
+ * - fail_container_fork: the fork hook cannot get memory to account for a
+ *   child, which then gets it in its own context before it runs a single
+ *   instruction of its own, and runs in its container.
  * - fail-nth (Documentation/fault-injection/fault-injection.rst): the
  *   allocations of mount, mkdir, moving a task, and writing cpus, mems and
  *   classid are made to fail in turn (a seeded sample of them in
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,66 +90,85 @@ FIXTURE_TEARDOWN(f)
 
 #define P(fmt, ...) (snprintf(self->p, sizeof(self->p), "%s/" fmt, self->root, ##__VA_ARGS__), self->p)
 
-TEST_F(f, fork_without_memory_kills_the_child)
+/* The container's tasks file, for the threads of the test below. */
+static char defer_tasks[512];
+
+/* Whether the calling thread runs only on CPU 1 and is listed in the
+ * container's tasks file (a thread's start routine: 0 if so). */
+static void *check_inside(void *arg)
 {
-	int pfd[2], status;
-	char c;
+	cpu_set_t set;
+	long bad = sched_getaffinity(0, sizeof(set), &set) || !CPU_ISSET(1, &set) ||
+		   CPU_COUNT(&set) != 1 ||
+		   ct_count_id(defer_tasks, (int)syscall(SYS_gettid)) != 1;
+
+	return (void *)bad;
+}
+
+/*
+ * The fork hook gets no memory for a new task's membership: the task is
+ * deferred and gets it in its own context before it runs user code. It
+ * runs in its container, and neither it nor (for a thread) its process is
+ * killed: a SIGKILL to a new thread would kill the whole process.
+ */
+TEST_F(f, fork_without_memory_defers_the_child)
+{
+	int status;
 
 	if (!ct_exists(DBG "/fail_container_fork/probability"))
 		SKIP(return, "no fail_container_fork attribute");
 	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "1"));
 	ASSERT_EQ(0, ct_write(P("a/memset.mems"), "0"));
-	ASSERT_EQ(0, pipe(pfd));
+	snprintf(defer_tasks, sizeof(defer_tasks), "%s/a/tasks", self->root);
 	self->child = fork();
 	ASSERT_GE(self->child, 0);
 	if (self->child == 0) {
-		char path[512];
+		pthread_t t;
+		void *bad;
 		pid_t g;
 
-		close(pfd[0]);
-		snprintf(path, sizeof(path), "%s/a/tasks", self->root);
-		if (ct_write(path, "0"))
+		if (ct_write(defer_tasks, "0"))
 			_exit(10);
-		/* Only this task's forks fail, exactly once. */
+		/* Every fork of this task fails to get memory. */
 		if (ct_write(DBG "/fail_container_fork/task-filter", "Y") ||
 		    ct_write(DBG "/fail_container_fork/verbose", "0") ||
-		    ct_write(DBG "/fail_container_fork/times", "1") ||
+		    ct_write(DBG "/fail_container_fork/times", "-1") ||
 		    ct_write("/proc/self/make-it-fail", "1") ||
 		    ct_write(DBG "/fail_container_fork/probability", "100"))
 			_exit(11);
-		g = fork();
-		if (g == 0) {
-			/* Never reached: killed before its first instruction. */
-			if (write(pfd[1], "x", 1) < 0)
-				_exit(1);
-			_exit(0);
+		/* Threads, one at a time: each runs in the container. */
+		for (int i = 0; i < 20; i++) {
+			if (pthread_create(&t, NULL, check_inside, NULL) ||
+			    pthread_join(t, &bad))
+				_exit(12);
+			if (bad)
+				_exit(13);
 		}
-		close(pfd[1]);
-		if (g < 0 || waitpid(g, &status, 0) != g)
-			_exit(12);
-		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-			_exit(13);
-		/* The fault is spent: the next child runs, in the container. */
-		g = fork();
-		if (g == 0) {
-			cpu_set_t set;
-
-			_exit(sched_getaffinity(0, sizeof(set), &set) || !CPU_ISSET(1, &set) ||
-			      CPU_COUNT(&set) != 1 || ct_count_id(path, getpid()) != 1);
+		/* Processes. */
+		for (int i = 0; i < 5; i++) {
+			g = fork();
+			if (g == 0)
+				_exit(check_inside(NULL) != NULL);
+			if (g < 0 || waitpid(g, &status, 0) != g)
+				_exit(14);
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				_exit(15);
 		}
-		if (g < 0 || waitpid(g, &status, 0) != g || !WIFEXITED(status))
-			_exit(14);
-		_exit(WEXITSTATUS(status) ? 15 : 0);
+		_exit(0);
 	}
-	close(pfd[1]);
 	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
 	self->child = 0;
 	ct_write(DBG "/fail_container_fork/probability", "0");
+	EXPECT_FALSE(WIFSIGNALED(status)) TH_LOG("killed by signal %d", WTERMSIG(status));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	/* The killed child never wrote. */
-	EXPECT_EQ(0, read(pfd[0], &c, 1));
-	close(pfd[0]);
+	/* Everything exited: the container is empty again. */
+	{
+		char left[256] = "";
+
+		ct_read(P("a/tasks"), left, sizeof(left));
+		EXPECT_STREQ("", left);
+	}
 }
 
 /* Fault points tried per operation in `make check`, besides the first two;

@@ -14,6 +14,11 @@
  *   /proc/container_membership gives its path or ENAMETOOLONG (as cgroup's
  *   /proc/<pid>/cgroup), a release agent runs for a short path and is
  *   skipped, not crashed, for a long one.
+ * - many_tasks: thousands of threads in one container (10,000 when
+ *   soaking): its tasks file lists them all, a cpuset change reaches them
+ *   all, and no walk over them (reading tasks, applying the change) looked
+ *   at more than 64 entries of the membership map in one hold of the lock
+ *   that fork, exit and the packet path take (debug.lock_scan).
  * - max_depth, max_descendants, limit_values: the semantics of
  *   cgroup.max.depth and cgroup.max.descendants (EAGAIN on mkdir beyond,
  *   ERANGE/EINVAL on bad values, "max" round trip).
@@ -29,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -263,6 +270,96 @@ TEST_F_TIMEOUT(l, deep_chain, CT_STRESS_TIMEOUT)
 	close(cur);
 	unlink(AGENT);
 	unlink(AGENT_OUT);
+}
+
+/* A thread that sleeps until its process is killed. */
+static void *sleep_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Number of lines of PATH; -1 if it cannot be read. */
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, ch;
+
+	if (!f)
+		return -1;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+TEST_F_TIMEOUT(l, many_tasks, CT_STRESS_TIMEOUT)
+{
+	int want = ct_soak() ? 10000 : 2000, n = 0, scan = -1, pfd[2];
+	char tasks[512], v[128], line[64] = "";
+	pid_t child;
+
+	ASSERT_EQ(0, ct_mkdir(P("a")));
+	ASSERT_EQ(0, ct_write(P("a/cpuset.cpus"), "0-3"));
+	ASSERT_EQ(0, ct_write(P("a/memset.mems"), "0"));
+	snprintf(tasks, sizeof(tasks), "%s/a/tasks", self->root);
+	ASSERT_EQ(0, pipe(pfd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		pthread_attr_t attr;
+		double end = ct_now() + ct_stress_seconds(60);
+
+		close(pfd[0]);
+		if (ct_write(tasks, "0"))
+			_exit(1);
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		while (n < want && ct_now() < end) {
+			pthread_t t;
+
+			if (pthread_create(&t, &attr, sleep_forever, NULL))
+				break;
+			n++;
+		}
+		dprintf(pfd[1], "%d\n", n);
+		close(pfd[1]);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	ASSERT_LT(0, read(pfd[0], line, sizeof(line) - 1));
+	close(pfd[0]);
+	n = atoi(line);
+	TH_LOG("%d threads in one container", n);
+	EXPECT_LT(100, n);
+	EXPECT_EQ(n + 1, count_lines(tasks));
+	EXPECT_EQ(1, count_lines(P("a/container.procs")));
+	EXPECT_LT(0, count_lines(P("tasks")));
+	/* A change every thread must get. */
+	EXPECT_EQ(0, ct_write(P("a/cpuset.cpus"), "1"));
+	{
+		FILE *f = fopen(tasks, "r");
+		int tid, seen = 0, wrong = 0;
+
+		ASSERT_NE(NULL, f);
+		while (fscanf(f, "%d", &tid) == 1) {
+			seen++;
+			if (ct_status_field(tid, "Cpus_allowed_list", v, sizeof(v)) ||
+			    strcmp(v, "1"))
+				wrong++;
+		}
+		fclose(f);
+		EXPECT_EQ(n + 1, seen);
+		EXPECT_EQ(0, wrong);
+	}
+	ct_read(P("debug.lock_scan"), line, sizeof(line));
+	EXPECT_EQ(1, sscanf(line, "membership %d", &scan)) TH_LOG("debug.lock_scan: %s", line);
+	TH_LOG("at most %d map entries per hold of the membership lock", scan);
+	EXPECT_GE(64, scan);
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
 }
 
 TEST_F(l, max_depth)
