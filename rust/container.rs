@@ -12,10 +12,12 @@
 
 use crate::cftype::errno;
 use crate::ffi::notify::EventsInode;
+use crate::ffi::wait::WaitQueue;
 use crate::hierarchy::Hierarchy;
 use crate::logic::parse::validate_container_name;
 use crate::subsys::{Css, Siblings, NR_SUBSYS};
 use crate::world::Registry;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
@@ -45,6 +47,12 @@ pub(crate) struct Container {
     /// Counts `populated` changes (what `poll` on `container.events`
     /// compares).
     pub(crate) event_gen: AtomicU32,
+    /// Released (emptied with `notify_on_release` set) and waiting for a
+    /// place to run its release agent (the events work).
+    pub(crate) release_due: AtomicBool,
+    /// What `poll` on this container's `container.events` waits on: woken
+    /// by the events work when this container has an event.
+    pub(crate) events_wq: Pin<KBox<WaitQueue>>,
     /// The `container.events` file, for inotify.
     pub(crate) events_inode: EventsInode,
     /// Control files of this container open now (`debug.refcount`).
@@ -164,6 +172,11 @@ impl Container {
     /// Records that this container's `populated` became `now`, and carries
     /// the change up to the ancestors it changes too. Always returns true.
     fn populated_changed(&self, now: bool) -> bool {
+        // Queued by the bottom of the path it marks (see `crate::events`);
+        // already marked, it is queued or being delivered.
+        if !self.event_pending.swap(true, Ordering::Relaxed) {
+            self.hierarchy.world().note_event(self.id);
+        }
         let mut cur = self;
         loop {
             cur.event_pending.store(true, Ordering::Relaxed);
@@ -255,12 +268,13 @@ impl Container {
             let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
             let link = RBTreeNodeReservation::new(GFP_KERNEL)?;
             let slot = UniqueArc::new_uninit(GFP_KERNEL)?;
-            Ok((node, link, slot))
+            let wq = KBox::pin_init(WaitQueue::new(), GFP_KERNEL)?;
+            Ok((node, link, slot, wq))
         })();
         let parent_ok = parent
             .as_ref()
             .map_or(true, |p| reg.nodes.get(&p.id).is_some());
-        let (node, link, slot) = match prepared {
+        let (node, link, slot, events_wq) = match prepared {
             Ok(v) if parent_ok => v,
             Ok(_) => {
                 Self::destroy_css(&css);
@@ -282,6 +296,8 @@ impl Container {
                 populated_children: AtomicU32::new(0),
                 event_pending: AtomicBool::new(false),
                 event_gen: AtomicU32::new(0),
+                release_due: AtomicBool::new(false),
+                events_wq,
                 events_inode: EventsInode::new(),
                 open_files: AtomicU32::new(0),
                 max_depth: AtomicU32::new(LIMIT_MAX),
@@ -419,7 +435,9 @@ impl Container {
         Self::destroy_css(&self.css);
         // Removing the last child may make the parent releasable.
         if let Some(p) = self.parent.as_ref() {
-            p.event_pending.store(true, Ordering::Relaxed);
+            if !p.event_pending.swap(true, Ordering::Relaxed) {
+                world.note_event(p.id);
+            }
         }
         drop(reg);
         world.queue_events();

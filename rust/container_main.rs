@@ -27,6 +27,7 @@ compile_error!("container.ko does not support PREEMPT_RT kernels (Documentation/
 mod attach;
 mod cftype;
 mod container;
+mod events;
 mod ffi;
 mod files;
 mod hierarchy;

@@ -18,6 +18,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/tracepoint.h>
+#include <linux/umh.h>
 
 #include "helpers.h"
 
@@ -52,6 +53,24 @@ static const unsigned long c_offsets[] = {
 u64 container_helper_c_offset(u32 i)
 {
 	return i < ARRAY_SIZE(c_offsets) ? c_offsets[i] : U64_MAX;
+}
+
+/* Runs in the new helper thread before it execs: records it. */
+static int container_agent_init(struct subprocess_info *info, struct cred *new)
+{
+	WRITE_ONCE(*(unsigned long *)info->data, (unsigned long)current);
+	return 0;
+}
+
+int container_helper_run_agent(char *path, char **argv, char **envp, unsigned long *running)
+{
+	struct subprocess_info *info;
+
+	info = call_usermodehelper_setup(path, argv, envp, GFP_KERNEL, container_agent_init, NULL,
+					 running);
+	if (!info)
+		return -ENOMEM;
+	return call_usermodehelper_exec(info, UMH_WAIT_EXEC);
 }
 
 void container_helper_cond_resched(void)

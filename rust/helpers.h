@@ -29,6 +29,12 @@ typedef void (*container_task_visit_t)(struct task_struct *task, void *data);
  */
 u64 container_helper_c_offset(u32 i);
 /* task->signal: names TASK's thread group (compared, never dereferenced). */
+/*
+ * call_usermodehelper(UMH_WAIT_EXEC) that stores the helper's task_struct
+ * address in *RUNNING before the helper execs (so that its exit can be
+ * recognised).
+ */
+int container_helper_run_agent(char *path, char **argv, char **envp, unsigned long *running);
 /* cond_resched(): a long walk in process context lets others run. */
 void container_helper_cond_resched(void);
 const void *container_helper_task_group(const struct task_struct *task);

@@ -532,11 +532,17 @@ impl Membership {
     }
 
     /// The most map entries one walk of [`next_in`] or [`visit`] looked at
-    /// in one hold of the lock since the module loaded.
+    /// in one hold of the lock since the module loaded (or the last
+    /// [`Membership::reset_max_scan`]).
     ///
     /// [`next_in`]: Self::next_in
     /// [`visit`]: Self::visit
     pub(crate) fn max_scan(&self) -> usize {
         self.max_scan
+    }
+
+    /// Starts [`Membership::max_scan`] over.
+    pub(crate) fn reset_max_scan(&mut self) {
+        self.max_scan = 0;
     }
 }

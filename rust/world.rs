@@ -6,8 +6,9 @@
 //! VFS object (superblock → hierarchy → world), so there are no globals.
 
 use crate::container::{Container, Node};
+use crate::events::{Due, Pending, ReleaseQueue};
 use crate::ffi::task::{self, Task};
-use crate::ffi::wait::WaitQueue;
+use crate::ffi::umh;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{self, Forked, Membership, Reservation, POOL_LOW, POOL_SIZE};
 use crate::subsys::{SubsysId, NR_SUBSYS};
@@ -48,9 +49,12 @@ pub(crate) struct World {
     /// Delivers `populated` changes: wakes pollers, runs release agents.
     #[pin]
     events: Work<World, EVENTS_WORK>,
-    /// What `poll` on `container.events` waits on.
+    /// Containers with an event to deliver (taken under the membership
+    /// lock, never the other way round).
     #[pin]
-    pub(crate) events_wq: WaitQueue,
+    pending: SpinLock<Pending>,
+    /// See [`World::events_wasted`].
+    events_wasted: AtomicUsize,
     /// Re-applies CPU and node placement after CPU hotplug.
     #[pin]
     placement: Work<World, PLACEMENT_WORK>,
@@ -107,7 +111,8 @@ impl World {
                 members <- new_spinlock!(members, "container::members"),
                 refill <- new_work!("container::refill"),
                 events <- new_work!("container::events"),
-                events_wq <- WaitQueue::new(),
+                pending <- new_spinlock!(Pending::new(), "container::pending"),
+                events_wasted: AtomicUsize::new(0),
                 placement <- new_work!("container::placement"),
                 bound: [const { AtomicUsize::new(0) }; NR_SUBSYS],
             }),
@@ -120,25 +125,65 @@ impl World {
         let _ = workqueue::system().enqueue::<Arc<World>, EVENTS_WORK>(self.clone());
     }
 
-    /// The events work: for every container whose `populated` changed,
-    /// bumps its event generation, and runs the release agent for each
-    /// that is now empty with `notify_on_release` set; then wakes pollers.
+    /// Queues container `id`, whose `populated` changed (and marked the
+    /// path up from it), for the events work. Atomic context.
+    pub(crate) fn note_event(&self, id: u64) {
+        self.pending.lock().push(id);
+    }
+
+    /// The events work: delivers the event of every marked container (see
+    /// [`crate::events`]): bumps its event generation, notifies inotify,
+    /// wakes its pollers, and queues it for its release agent if it has
+    /// `notify_on_release`; then starts the agents of queued containers
+    /// that are still empty while fewer than [`umh::MAX_RUNNING`] run (an
+    /// agent's exit runs this work again).
     fn deliver_events(&self) {
+        let due = self.pending.lock().take();
         let mut agents: KVec<(KVec<u8>, KVec<u8>)> = KVec::new();
         {
-            let reg = self.registry.lock();
-            for (_, node) in reg.nodes.iter() {
-                let c = &node.container;
-                if !c.event_pending.swap(false, Ordering::Relaxed) {
-                    continue;
+            let mut guard = self.registry.lock();
+            let reg = &mut *guard;
+            let (mut visited, mut delivered) = (0usize, 0usize);
+            match due {
+                Due { all: true, .. } => {
+                    for (_, node) in reg.nodes.iter() {
+                        visited += 1;
+                        if deliver(node, &mut reg.release_queue) {
+                            delivered += 1;
+                        }
+                    }
                 }
-                c.event_gen.fetch_add(1, Ordering::Relaxed);
-                c.events_inode.notify_modify();
-                if c.is_root()
-                    || !node.notify_on_release
-                    || c.populated()
-                    || node.children.iter().next().is_some()
-                {
+                Due { ids, len, .. } => {
+                    for &bottom in ids.iter().take(len) {
+                        // Up from the bottom of the marked path.
+                        let mut next = Some(bottom);
+                        while let Some(node) = next.and_then(|id| reg.nodes.get(&id)) {
+                            visited += 1;
+                            if !deliver(node, &mut reg.release_queue) {
+                                break;
+                            }
+                            delivered += 1;
+                            next = node.container.parent().map(|p| p.id());
+                        }
+                    }
+                }
+            }
+            self.events_wasted
+                .fetch_max(visited - delivered, Ordering::Relaxed);
+            let mut room = umh::free_places();
+            while room > 0 {
+                let Some(id) = reg.release_queue.pop() else {
+                    break;
+                };
+                let Some(node) = reg.nodes.get(&id) else {
+                    // Removed meanwhile.
+                    continue;
+                };
+                let c = &node.container;
+                c.release_due.store(false, Ordering::Relaxed);
+                // Still empty (it may have been used again meanwhile, and
+                // will then be released again)?
+                if c.populated() || node.children.iter().next().is_some() {
                     continue;
                 }
                 let Some(e) = reg.entry(c.hierarchy()) else {
@@ -152,19 +197,34 @@ impl World {
                 if agent
                     .extend_from_slice(&e.release_agent, GFP_KERNEL)
                     .is_err()
-                    || c.path(&reg, &mut path).is_err()
+                    || c.path(reg, &mut path).is_err()
                     || agents.push((agent, path), GFP_KERNEL).is_err()
                 {
                     pr_warn!("no memory to run a release agent\n");
+                    continue;
                 }
+                room -= 1;
             }
         }
-        self.events_wq.wake_all();
         for (agent, path) in agents.iter() {
-            if let Err(e) = crate::ffi::umh::run(agent, path) {
+            // The places only free up meanwhile: `EBUSY` cannot happen.
+            if let Err(e) = umh::run(agent, path) {
                 pr_warn!("release agent failed to start: {:?}\n", e);
             }
         }
+    }
+
+    /// The most containers one run of the events work visited without an
+    /// event to deliver since [`World::reset_scan_counts`] (or the load):
+    /// at most one per queued change, unless the queue overflowed.
+    pub(crate) fn events_wasted(&self) -> usize {
+        self.events_wasted.load(Ordering::Relaxed)
+    }
+
+    /// Resets the counts `debug.lock_scan` reports.
+    pub(crate) fn reset_scan_counts(&self) {
+        self.events_wasted.store(0, Ordering::Relaxed);
+        self.members.lock().reset_max_scan();
     }
 
     /// Tops up the fork path's node pool (process context).
@@ -266,6 +326,10 @@ impl World {
     /// Exit hook: `task` (the current task) leaves its containers. Atomic
     /// context.
     pub(crate) fn on_exit(this: ArcBorrow<'_, World>, task: &Task) {
+        if umh::exited(task::key(task)) {
+            // A release agent ended: another may start.
+            Arc::from(this).queue_events();
+        }
         let mut m = this.members.lock();
         let slots = m.exit(task::key(task));
         if let Some(s) = slots.as_ref() {
@@ -348,6 +412,8 @@ pub(crate) struct Registry {
     pub(crate) nodes: RBTree<u64, Node>,
     /// Next container id (never reused).
     pub(crate) next_id: u64,
+    /// Released containers waiting for their release agent.
+    pub(crate) release_queue: ReleaseQueue,
 }
 
 impl Registry {
@@ -357,6 +423,7 @@ impl Registry {
             hierarchies: [const { None }; MAX_HIERARCHIES],
             nodes: RBTree::new(),
             next_id: 1,
+            release_queue: ReleaseQueue::new(),
         }
     }
 
@@ -383,4 +450,24 @@ impl Registry {
             .and_then(Option::as_mut)
             .filter(|e| core::ptr::eq(&*e.h, h))
     }
+}
+
+/// Delivers the event of `node`'s container if it has one (registry mutex
+/// held), queuing it in `release` for its release agent; returns whether
+/// it had one.
+fn deliver(node: &Node, release: &mut ReleaseQueue) -> bool {
+    let c = &node.container;
+    if !c.event_pending.swap(false, Ordering::Relaxed) {
+        return false;
+    }
+    c.event_gen.fetch_add(1, Ordering::Relaxed);
+    c.events_inode.notify_modify();
+    c.events_wq.wake_all();
+    if !c.is_root() && node.notify_on_release && !c.release_due.swap(true, Ordering::Relaxed) {
+        if release.push(c.id()).is_err() {
+            c.release_due.store(false, Ordering::Relaxed);
+            pr_warn!("no memory to queue a release agent\n");
+        }
+    }
+    true
 }

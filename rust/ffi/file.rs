@@ -288,10 +288,9 @@ unsafe extern "C" fn poll(
     let node = unsafe { &*of.node };
     let mut mask = POLLIN | POLLRDNORM;
     if node.cft.poll {
-        let world = node.container.hierarchy().world();
-        // SAFETY: `file`/`pt` are this poll's; the world outlives every
-        // open control file (the superblock holds it).
-        unsafe { world.events_wq.poll_wait(file, pt) };
+        // SAFETY: `file`/`pt` are this poll's; the open file holds the
+        // node, which holds the container and so its wait queue.
+        unsafe { node.container.events_wq.poll_wait(file, pt) };
         if node.container.event_gen.load(Ordering::Relaxed) != of.snapshot.generation() {
             mask |= POLLPRI | POLLERR;
         }

@@ -13,12 +13,17 @@
 //! - `debug.lock_scan` (root only): `membership N`, the most entries of
 //!   the membership map that one walk user space triggered (reading a
 //!   `tasks` file, applying a change to a container's tasks) looked at in
-//!   one hold of the membership lock since the module loaded. Fork, exit
-//!   and the packet path take that lock; the walks are batched so that N
-//!   stays at most 64 however many tasks there are.
+//!   one hold of the membership lock (fork, exit and the packet path take
+//!   that lock; the walks are batched so that N stays at most 64 however
+//!   many tasks there are); `events N`, the most containers one run of the
+//!   events work visited that had no event to deliver (at most one per
+//!   change queued, see [`crate::events`]). Both count since the module
+//!   loaded or since `0` was last written to the file.
 
-use crate::cftype::{Buf, CfType, Placement};
+use crate::cftype::{errno, Buf, CfType, Placement};
 use crate::container::Container;
+use crate::ffi::opener::Opener;
+use crate::logic::parse::parse_u64;
 use crate::subsys::{CreateCtx, Subsys, SubsysId};
 use core::sync::atomic::Ordering;
 use kernel::c_str;
@@ -34,7 +39,8 @@ impl Subsys for Debug {
     const FILES: &'static [CfType] = &[
         CfType::ro(c_str!("taskcount"), taskcount_read),
         CfType::ro(c_str!("refcount"), refcount_read),
-        CfType::ro(c_str!("lock_scan"), lock_scan_read).placed(Placement::RootOnly),
+        CfType::rw(c_str!("lock_scan"), lock_scan_read, lock_scan_write)
+            .placed(Placement::RootOnly),
     ];
 
     fn create(_ctx: &CreateCtx<'_, ()>) -> Result<()> {
@@ -54,8 +60,21 @@ fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 
 /// `debug.lock_scan`.
 fn lock_scan_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let n = c.hierarchy().world().members.lock().max_scan();
-    out.fmt(format_args!("membership {n}\n"))
+    let world = c.hierarchy().world();
+    let n = world.members.lock().max_scan();
+    out.fmt(format_args!(
+        "membership {n}\nevents {}\n",
+        world.events_wasted()
+    ))
+}
+
+/// Writing `0` to `debug.lock_scan` starts its counts over.
+fn lock_scan_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+    if parse_u64(buf).map_err(errno)? != 0 {
+        return Err(EINVAL);
+    }
+    c.hierarchy().world().reset_scan_counts();
+    Ok(())
 }
 
 /// `debug.refcount`.

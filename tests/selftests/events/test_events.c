@@ -178,6 +178,124 @@ TEST_F(e, release_agent_runs_with_path)
 	EXPECT_TRUE(wait_for(AGENT_OUT, "\n/a\n"));
 }
 
+/* Number of lines of FILE that start with PREFIX; -1 if unreadable. */
+static int count_prefix(const char *file, const char *prefix)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+/*
+ * Whoever may create containers can release many at once, and each release
+ * runs a root helper. The kernel runs at most 4 release agents at a time;
+ * the others wait their turn, and every released container still gets its
+ * agent, once. The agent logs when it starts and ends: at no point in the
+ * log may more than 4 be running.
+ */
+TEST_F_TIMEOUT(e, release_agents_run_few_at_a_time, CT_STRESS_TIMEOUT)
+{
+	enum { N = 24 };
+	pid_t kids[N];
+	char line[256];
+	int running = 0, most = 0, starts[N] = { 0 };
+	FILE *f = fopen(AGENT, "w");
+
+	ASSERT_NE(NULL, f);
+	fprintf(f, "#!/bin/sh\necho \"s $1\" >> " AGENT_OUT "\nsleep 2\n"
+		   "echo \"e $1\" >> " AGENT_OUT "\n");
+	fclose(f);
+	ASSERT_EQ(0, chmod(AGENT, 0755));
+	unlink(AGENT_OUT);
+	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
+	for (int i = 0; i < N; i++) {
+		ASSERT_EQ(0, ct_mkdir(P("c%d", i)));
+		ASSERT_EQ(0, ct_write(P("c%d/notify_on_release", i), "1"));
+		kids[i] = ct_spawn_sleeper();
+		ASSERT_GT(kids[i], 0);
+		ASSERT_EQ(0, ct_write_id(P("c%d/tasks", i), kids[i]));
+	}
+	/* Release them all at once. */
+	for (int i = 0; i < N; i++)
+		kill(kids[i], SIGKILL);
+	for (int i = 0; i < N; i++)
+		waitpid(kids[i], NULL, 0);
+	/* Each agent sleeps 2 s: 4 at a time take 12 s, plus their starts. */
+	EXPECT_TRUE(ct_wait_until(count_prefix(AGENT_OUT, "e ") >= N));
+	f = fopen(AGENT_OUT, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		int i;
+
+		if (line[0] == 's') {
+			running++;
+			if (running > most)
+				most = running;
+			if (sscanf(line, "s /c%d", &i) == 1 && i >= 0 && i < N)
+				starts[i]++;
+		} else if (line[0] == 'e') {
+			running--;
+		}
+	}
+	fclose(f);
+	TH_LOG("at most %d release agents ran at once", most);
+	EXPECT_GE(4, most);
+	for (int j = 0; j < N; j++) {
+		int i = j;
+
+		EXPECT_EQ(1, starts[i]) TH_LOG("agent runs for /c%d", i);
+	}
+}
+
+/*
+ * The events work visits the containers whose populated changed (and the
+ * ancestors it changed with them), not every container of every
+ * hierarchy: among hundreds of containers, a task entering and leaving
+ * one makes it visit at most a few that had no event (debug.lock_scan
+ * "events N"). The release agent tells when the events were delivered.
+ */
+TEST_F(e, events_visit_only_changed_containers)
+{
+	enum { N = 300 };
+	char line[128] = "", *ev;
+	int wasted;
+	pid_t child;
+	FILE *f = fopen(AGENT, "w");
+
+	ASSERT_NE(NULL, f);
+	fprintf(f, "#!/bin/sh\necho \"$1\" >> " AGENT_OUT "\n");
+	fclose(f);
+	ASSERT_EQ(0, chmod(AGENT, 0755));
+	unlink(AGENT_OUT);
+	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ(0, ct_mkdir(P("c%d", i)));
+	ASSERT_EQ(0, ct_mkdir(P("c0/d")));
+	ASSERT_EQ(0, ct_write(P("c0/d/notify_on_release"), "1"));
+	ASSERT_EQ(0, ct_write(P("debug.lock_scan"), "0"));
+	child = ct_spawn_sleeper();
+	ASSERT_GT(child, 0);
+	ASSERT_EQ(0, ct_write_id(P("c0/d/tasks"), child));
+	ct_reap(child);
+	EXPECT_TRUE(wait_for(AGENT_OUT, "/c0/d\n"));
+	ASSERT_LT(0, ct_read(P("debug.lock_scan"), line, sizeof(line)));
+	ev = strstr(line, "events ");
+	ASSERT_NE(NULL, ev) TH_LOG("debug.lock_scan: %s", line);
+	wasted = atoi(ev + strlen("events "));
+	TH_LOG("%d containers visited without an event in one run, of %d", wasted, N + 2);
+	EXPECT_GE(4, wasted);
+	/* The counts start over on a write of 0, and only then. */
+	EXPECT_EQ(-EINVAL, ct_write(P("debug.lock_scan"), "1"));
+	EXPECT_EQ(0, ct_write(P("debug.lock_scan"), "0"));
+}
+
 /*
  * Removing the last child queues an event for the root, which the events
  * work delivers to the root's container.events inode while the unmount that
