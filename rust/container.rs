@@ -125,10 +125,6 @@ impl Container {
     }
 
     /// The parent container; `None` for a root.
-    #[cfg_attr(
-        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
-        expect(dead_code, reason = "used by cpuset and memset")
-    )]
     pub(crate) fn parent(&self) -> Option<&Arc<Container>> {
         self.parent.as_ref()
     }

@@ -214,6 +214,10 @@ impl Membership {
     }
 
     /// Whether task `key` waits for its node (see the module docs).
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code)
+    )]
     pub(crate) fn is_deferred(&self, key: usize) -> bool {
         self.deferred_slots(key).is_some()
     }
@@ -223,6 +227,10 @@ impl Membership {
     /// or its containers are all roots, the node goes to the pool; the
     /// root references returned are for the caller to drop outside the
     /// lock.
+    #[cfg_attr(
+        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
+        expect(dead_code)
+    )]
     pub(crate) fn settle(&mut self, key: usize, node: Reservation) -> Option<Slots> {
         let slots = self
             .deferred
@@ -537,6 +545,7 @@ impl Membership {
     ///
     /// [`next_in`]: Self::next_in
     /// [`visit`]: Self::visit
+    #[cfg_attr(not(CONFIG_TASK_CONTAINERS_DEBUG), expect(dead_code))]
     pub(crate) fn max_scan(&self) -> usize {
         self.max_scan
     }

@@ -217,11 +217,13 @@ impl World {
     /// The most containers one run of the events work visited without an
     /// event to deliver since [`World::reset_scan_counts`] (or the load):
     /// at most one per queued change, unless the queue overflowed.
+    #[cfg_attr(not(CONFIG_TASK_CONTAINERS_DEBUG), expect(dead_code))]
     pub(crate) fn events_wasted(&self) -> usize {
         self.events_wasted.load(Ordering::Relaxed)
     }
 
     /// Resets the counts `debug.lock_scan` reports.
+    #[cfg_attr(not(CONFIG_TASK_CONTAINERS_DEBUG), expect(dead_code))]
     pub(crate) fn reset_scan_counts(&self) {
         self.events_wasted.store(0, Ordering::Relaxed);
         self.members.lock().reset_max_scan();
@@ -272,7 +274,7 @@ impl World {
             let first = m.fork_failures == 1;
             drop(m);
             // The child settles its own node before it runs user code.
-            if crate::ffi::placement::queue_fixup(child).is_err() {
+            if !Self::queue_settle(child) {
                 let slots = this.members.lock().exit(task::key(child));
                 drop(slots);
                 Self::kill_unaccounted(child);
@@ -305,11 +307,26 @@ impl World {
         }
     }
 
+    /// Queues the fix-up that settles deferred `child` before it runs user
+    /// code ([`World::first_run`]); false if it cannot be queued. Without
+    /// cpuset and memset there is no fix-up work: the child stays
+    /// deferred, which is correct, until it exits.
+    fn queue_settle(child: &Task) -> bool {
+        #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+        return crate::ffi::placement::queue_fixup(child).is_ok();
+        #[cfg(not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)))]
+        {
+            let _ = child;
+            true
+        }
+    }
+
     /// A new task's fix-up, in its own context before it first returns to
     /// user space (or as it exits; process context, no locks held): gives
     /// it its node if the fork hook had to defer it, then re-applies its
     /// placement. If the allocation fails the task stays deferred, which
     /// is correct but uses one of the few deferred places.
+    #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
     pub(crate) fn first_run(&self) {
         let me = task::current_ref();
         let key = task::key(me);
