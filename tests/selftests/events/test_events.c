@@ -57,6 +57,20 @@ static bool has(const char *file, const char *want)
 /* poll(2) limit for a change that is due: detects a hang only. */
 #define DUE_MS (CT_WAIT_SECONDS * 1000)
 
+/* Installs a release agent script with BODY (after "#!/bin/sh") and
+ * forgets earlier agent output; 0 on success. */
+static int install_agent(const char *body)
+{
+	FILE *f = fopen(AGENT, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	unlink(AGENT_OUT);
+	return chmod(AGENT, 0755);
+}
+
 TEST_F(e, populated_is_recursive)
 {
 	char buf[64];
@@ -154,14 +168,9 @@ TEST_F(e, inotify_sees_populated_change)
 
 TEST_F(e, release_agent_runs_with_path)
 {
-	FILE *f = fopen(AGENT, "w");
 	pid_t child;
 
-	ASSERT_NE(NULL, f);
-	fprintf(f, "#!/bin/sh\necho \"$1\" >> " AGENT_OUT "\n");
-	fclose(f);
-	ASSERT_EQ(0, chmod(AGENT, 0755));
-	unlink(AGENT_OUT);
+	ASSERT_EQ(0, install_agent("echo \"$1\" >> " AGENT_OUT "\n"));
 	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
 	ASSERT_EQ(0, ct_mkdir(P("a")));
 	ASSERT_EQ(0, ct_mkdir(P("a/b")));
@@ -206,14 +215,10 @@ TEST_F_TIMEOUT(e, release_agents_run_few_at_a_time, CT_STRESS_TIMEOUT)
 	pid_t kids[N];
 	char line[256];
 	int running = 0, most = 0, starts[N] = { 0 };
-	FILE *f = fopen(AGENT, "w");
+	FILE *f;
 
-	ASSERT_NE(NULL, f);
-	fprintf(f, "#!/bin/sh\necho \"s $1\" >> " AGENT_OUT "\nsleep 2\n"
-		   "echo \"e $1\" >> " AGENT_OUT "\n");
-	fclose(f);
-	ASSERT_EQ(0, chmod(AGENT, 0755));
-	unlink(AGENT_OUT);
+	ASSERT_EQ(0, install_agent("echo \"s $1\" >> " AGENT_OUT "\nsleep 2\n"
+				   "echo \"e $1\" >> " AGENT_OUT "\n"));
 	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
 	for (int i = 0; i < N; i++) {
 		ASSERT_EQ(0, ct_mkdir(P("c%d", i)));
@@ -267,13 +272,8 @@ TEST_F(e, events_visit_only_changed_containers)
 	char line[128] = "", *ev;
 	int wasted;
 	pid_t child;
-	FILE *f = fopen(AGENT, "w");
 
-	ASSERT_NE(NULL, f);
-	fprintf(f, "#!/bin/sh\necho \"$1\" >> " AGENT_OUT "\n");
-	fclose(f);
-	ASSERT_EQ(0, chmod(AGENT, 0755));
-	unlink(AGENT_OUT);
+	ASSERT_EQ(0, install_agent("echo \"$1\" >> " AGENT_OUT "\n"));
 	ASSERT_EQ(0, ct_write(P("release_agent"), AGENT));
 	for (int i = 0; i < N; i++)
 		ASSERT_EQ(0, ct_mkdir(P("c%d", i)));
