@@ -337,7 +337,7 @@ static void *sleeping_thread(void *arg)
 	return arg;
 }
 
-TEST_F_TIMEOUT(m, procs_move_leaves_other_forks_alone, 300)
+TEST_F_TIMEOUT(m, procs_move_leaves_other_forks_alone, CT_STRESS_TIMEOUT)
 {
 	double end = ct_now() + ct_stress_seconds(4);
 	char a_tasks[512], a2_tasks[512];
