@@ -285,13 +285,14 @@ unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::den
         // SAFETY: The victim is a positive container directory.
         let c: Arc<Container> = unsafe { container_of_dir((*dentry).d_inode) }.into();
         c.remove()?;
-        // SAFETY: The victim's inode is locked by `vfs_rmdir`, so no
-        // container (`mkdir`) or file can appear in it: once `depopulate`
-        // has unlinked its control files it is empty. What follows is
+        // The victim's inode is locked by `vfs_rmdir`, so no container
+        // (`mkdir`) or file can appear in it: once `depopulate` has
+        // unlinked its control files it is empty. What follows is
         // `simple_rmdir` without its emptiness check, which cannot fail
         // here; `simple_unlink` drops the directory's pin. The superblock
         // pin of `mkdir` is dropped last (the caller's mount keeps the
         // superblock active).
+        // SAFETY: `dir` and `dentry` are the locked parent and victim.
         unsafe {
             depopulate(dentry, &c);
             if bindings::simple_empty(dentry) == 0 {

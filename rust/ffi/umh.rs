@@ -93,18 +93,14 @@ fn start(agent: &[u8], arg: &[u8], place: &AtomicUsize) -> Result {
     let mut home = *b"HOME=/\0";
     let mut path = *b"PATH=/sbin:/bin:/usr/sbin:/usr/bin\0";
     let mut envp = [home.as_mut_ptr(), path.as_mut_ptr(), core::ptr::null_mut()];
-    // SAFETY: Every string is NUL-terminated and both arrays end with NULL;
-    // they outlive the call, which copies them before returning
-    // (`UMH_WAIT_EXEC`). `place` is a static `AtomicUsize` (the layout of
-    // an `unsigned long`), which the helper's init callback writes once
-    // with `WRITE_ONCE()`, before the call returns.
+    // The helper's init callback writes `place` once with `WRITE_ONCE()`
+    // before the call returns; an `AtomicUsize` has the layout of an
+    // `unsigned long`.
+    let place = place.as_ptr().cast();
+    // SAFETY: The strings are NUL-terminated, both arrays end with NULL,
+    // and all outlive the call (`UMH_WAIT_EXEC`); `place` is static.
     let ret = unsafe {
-        bindings::container_helper_run_agent(
-            argv[0],
-            argv.as_mut_ptr(),
-            envp.as_mut_ptr(),
-            place.as_ptr().cast(),
-        )
+        bindings::container_helper_run_agent(argv[0], argv.as_mut_ptr(), envp.as_mut_ptr(), place)
     };
     if ret < 0 {
         return Err(Error::from_errno(ret));
