@@ -135,6 +135,9 @@ pub(crate) struct Membership {
     /// until they settle (see the module docs). A fixed array: the fork
     /// path never allocates for it.
     deferred: [Option<(usize, Slots)>; DEFERRED_MAX],
+    /// How many of `deferred` are used: lookups of the many tasks that are
+    /// not in the map (fork, exit, the packet path) skip the array when 0.
+    deferred_len: usize,
     /// Children the fork hook could get no node for (deferred or killed).
     pub(crate) fork_failures: u64,
     /// A container's `populated` changed since the events work last ran.
@@ -171,6 +174,7 @@ impl Membership {
             tasks: RBTree::new(),
             pool,
             deferred: [const { None }; DEFERRED_MAX],
+            deferred_len: 0,
             fork_failures: 0,
             events_due: false,
             moving: None,
@@ -206,11 +210,34 @@ impl Membership {
 
     /// The containers of deferred task `key`, if it is one.
     fn deferred_slots(&self, key: usize) -> Option<&Slots> {
-        self.deferred
-            .iter()
-            .flatten()
+        self.deferred_iter()
             .find(|(k, _)| *k == key)
             .map(|(_, slots)| slots)
+    }
+
+    /// The deferred tasks and their containers (nothing to visit when
+    /// none is deferred).
+    fn deferred_iter(&self) -> impl Iterator<Item = &(usize, Slots)> {
+        let used = if self.deferred_len == 0 {
+            0
+        } else {
+            DEFERRED_MAX
+        };
+        self.deferred.iter().take(used).flatten()
+    }
+
+    /// Removes deferred task `key`, returning its containers.
+    fn take_deferred(&mut self, key: usize) -> Option<Slots> {
+        if self.deferred_len == 0 {
+            return None;
+        }
+        let (_, slots) = self
+            .deferred
+            .iter_mut()
+            .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
+            .and_then(Option::take)?;
+        self.deferred_len -= 1;
+        Some(slots)
     }
 
     /// Whether task `key` waits for its node (see the module docs).
@@ -232,13 +259,7 @@ impl Membership {
         expect(dead_code)
     )]
     pub(crate) fn settle(&mut self, key: usize, node: Reservation) -> Option<Slots> {
-        let slots = self
-            .deferred
-            .iter_mut()
-            .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
-            .and_then(Option::take)
-            .map(|(_, slots)| slots);
-        match slots {
+        match self.take_deferred(key) {
             Some(slots) if slots.iter().any(Option::is_some) => {
                 // Counted when deferred: it was in its containers all along.
                 self.tasks
@@ -322,6 +343,7 @@ impl Membership {
                 .find(|d| d.is_none())
                 .ok_or(ENOMEM)?;
             self.events_due |= count(&inherited, true);
+            self.deferred_len += 1;
             let (_, slots) = free.insert((child, inherited));
             return Ok(Forked::Deferred(slots));
         };
@@ -357,12 +379,7 @@ impl Membership {
     pub(crate) fn exit(&mut self, key: usize) -> Option<Slots> {
         let slots = match self.take_entry(key) {
             Some(slots) => slots,
-            None => self
-                .deferred
-                .iter_mut()
-                .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
-                .and_then(Option::take)
-                .map(|(_, slots)| slots)?,
+            None => self.take_deferred(key)?,
         };
         self.events_due |= count(&slots, false);
         Some(slots)
@@ -415,7 +432,12 @@ impl Membership {
             }
             return (old, spare);
         }
-        if let Some((_, slots)) = self.deferred.iter_mut().flatten().find(|(k, _)| *k == key) {
+        let deferred = if self.deferred_len == 0 {
+            None
+        } else {
+            self.deferred.iter_mut().flatten().find(|(k, _)| *k == key)
+        };
+        if let Some((_, slots)) = deferred {
             // Waiting for its node: the move changes what it settles with.
             let Some(s) = slots.get_mut(slot) else {
                 return (None, spare);
@@ -463,7 +485,12 @@ impl Membership {
         };
         // The deferred task with the lowest key from `start` on, if any.
         let mut deferred: Option<(usize, &Arc<Container>)> = None;
-        for (k, slots) in self.deferred.iter().flatten() {
+        let used = if self.deferred_len == 0 {
+            0
+        } else {
+            DEFERRED_MAX
+        };
+        for (k, slots) in self.deferred.iter().take(used).flatten() {
             if let Some(Some(c)) = slots.get(slot) {
                 if *k >= start && deferred.map_or(true, |(d, _)| *k < d) && want(c) {
                     deferred = Some((*k, c));
@@ -511,7 +538,7 @@ impl Membership {
     ) -> Option<usize> {
         let start = match after {
             None => {
-                for (k, slots) in self.deferred.iter().flatten() {
+                for (k, slots) in self.deferred_iter() {
                     if let Some(Some(c)) = slots.get(slot) {
                         f(*k, c);
                     }
