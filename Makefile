@@ -16,7 +16,7 @@ KDIR ?=
 # Out of tree, Kconfig is not read: select the module and its parts here.
 CONTAINER_CONFIG := CONFIG_TASK_CONTAINERS=m
 
-.PHONY: help deps kernel module clippy fmt fmtcheck host-test check run vm bench clean
+.PHONY: help deps kernel module tools clippy fmt fmtcheck host-test check run vm bench clean
 
 help:
 	@echo 'Task containers (container.ko), targets:'
@@ -26,6 +26,7 @@ help:
 	@echo '  make vm CMD=...   run CMD in the test kernel with the module loaded'
 	@echo '  make bench        benchmarks in the release test kernel (ratios, one boot)'
 	@echo '  make module       build container.ko (KDIR=/path/to/built/kernel to use your own)'
+	@echo '  make tools        build containerctl and container-rulesd into build/tools'
 	@echo '  make kernel       build or reuse the cached test kernel'
 	@echo '  make deps         install build and test dependencies (idempotent)'
 	@echo '  make host-test    only the host cargo tests'
@@ -42,17 +43,23 @@ kernel: deps
 module: deps
 	@$(SCRIPTS)/module.sh $(if $(KDIR),KDIR=$(KDIR))
 
+tools: deps
+	@$(SCRIPTS)/tools.sh
+
 clippy: deps
 	@$(SCRIPTS)/module.sh $(if $(KDIR),KDIR=$(KDIR)) CLIPPY=1
 
 fmt:
 	@rustfmt --edition 2021 rust/container_main.rs tests/host/src/lib.rs
+	@cd tools && cargo fmt
 
 fmtcheck:
 	@rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs
+	@cd tools && cargo fmt --check
 
 host-test:
 	@cd tests/host && cargo test --quiet
+	@cd tools && CARGO_TARGET_DIR=$${CONTAINER_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/container}/tools-target cargo test --quiet
 
 check: deps
 	@$(SCRIPTS)/check.sh $(if $(KDIR),KDIR=$(KDIR))

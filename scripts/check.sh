@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test tier, then one summary line.
-#  1. host: `cargo test` of the pure logic shared with the module;
+#  1. host: `cargo test` of the pure logic shared with the module, and of
+#     the userspace tools (tools/);
 #  2. guest: the kselftest suites under tests/selftests, in the debug test
 #     kernel with the freshly built module;
 #  3. splat check: any WARNING, BUG, lockdep, KASAN or kmemleak report in
@@ -25,8 +26,10 @@ mkdir -p "$out"
 passed=0 failed=0 skipped=0
 
 # --- 1. host tests ---------------------------------------------------------
-say "host tests (cargo test in tests/host)"
-if (cd "$ROOT/tests/host" && cargo test 2>&1) | tee "$out/host.log" | grep -E '^test |^test result|error' >&2; then :; fi
+say "host tests (cargo test in tests/host and tools)"
+if { (cd "$ROOT/tests/host" && cargo test 2>&1)
+	(cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo test --locked 2>&1); } |
+	tee "$out/host.log" | grep -E '^test |^test result|error' >&2; then :; fi
 while read -r p f; do
 	passed=$((passed + p)); failed=$((failed + f))
 done < <(sed -nE 's/^test result: .*\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$out/host.log")
@@ -56,10 +59,25 @@ else
 	echo "ok - every unsafe block has a SAFETY comment"; passed=$((passed + 1))
 fi
 
-if (cd "$ROOT" && rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs >/dev/null 2>&1); then
+if (cd "$ROOT" && rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs >/dev/null 2>&1) &&
+	(cd "$ROOT/tools" && cargo fmt --check >/dev/null 2>&1); then
 	echo "ok - rustfmt clean"; passed=$((passed + 1))
 else
 	echo "not ok - rustfmt: run 'make fmt'"; failed=$((failed + 1))
+fi
+
+# The userspace tools: clippy-clean, and built into build/tools for the
+# guest's tools suite.
+say "userspace tools: clippy and build"
+if (cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo clippy --locked --quiet --workspace --all-targets -- -D warnings) > "$out/tools-clippy.log" 2>&1; then
+	echo "ok - the tools are clippy clean"; passed=$((passed + 1))
+else
+	echo "not ok - the tools: clippy warnings (see $out/tools-clippy.log)"; head -n 40 "$out/tools-clippy.log"; failed=$((failed + 1))
+fi
+if "$ROOT/scripts/tools.sh" > "$out/tools-build.log" 2>&1; then
+	echo "ok - the tools build"; passed=$((passed + 1))
+else
+	echo "not ok - the tools do not build (see $out/tools-build.log)"; tail -n 20 "$out/tools-build.log"; failed=$((failed + 1))
 fi
 
 [ ${#kdir_arg[@]} -gt 0 ] || kdir_arg=(KDIR="$("$ROOT/scripts/kernel.sh")")
@@ -146,7 +164,7 @@ make -s -C "$ROOT/tests/selftests" KSRC="$kdir" >&2
 cores=$(nproc)
 guests=${CONTAINER_GUESTS:-$(( cores < 2 ? 1 : 2 ))}
 history=$CONTAINER_CACHE/suite-seconds
-declare -A weight=([fault]=300 [net_flow]=300 [cpuset]=200 [tasks]=120 [events]=90
+declare -A weight=([tools]=60 [fault]=300 [net_flow]=300 [cpuset]=200 [tasks]=120 [events]=90
 	[soundness]=200 [memset]=90 [hierarchy]=60 [dir]=40 [module]=60 [samples]=60 [system]=30)
 # Guest g starts its tests (g-1) boots after the first: it gets that much
 # less work. The delay is the one measured in the last run (default 150 s).

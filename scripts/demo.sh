@@ -8,6 +8,26 @@ sh_step() { printf '\n\033[1m$ %s\033[0m\n' "$1"; bash -c "$1"; }
 
 step uname -r
 step grep container /proc/filesystems
+
+# The tool first: a hierarchy, a delegated container, a command in it.
+step containerctl list-subsys
+step containerctl mount /tmp/containers cpuset memset
+step containerctl create --cpus 1 --mems 1 --owner 1000 /tmp/containers/job
+step containerctl get /tmp/containers/job cpuset.cpus memset.mems
+sleep 1000 &
+job=$!
+step containerctl classify /tmp/containers/job "$job"
+step containerctl exec /tmp/containers/job -- sh -c 'grep -E "^(Cpus|Mems)_allowed_list" /proc/self/status'
+step containerctl tree /tmp/containers/job
+step containerctl ps "$job"
+# A refusal says why.
+sh_step "containerctl create --cpus 0 /tmp/containers/job/inner || true"
+kill "$job"
+wait "$job" 2>/dev/null || true
+step containerctl delete /tmp/containers/job
+step containerctl umount /tmp/containers
+
+# The same kernel interface by hand: mount, mkdir, echo PID > tasks.
 step mkdir -p /tmp/containers
 step mount -t container -o debug,name=demo none /tmp/containers
 step grep ' /tmp/containers ' /proc/mounts
@@ -56,4 +76,4 @@ if grep -q container /proc/filesystems; then
 	exit 1
 fi
 echo
-echo "demo: containers created, tasks moved and inherited on fork, a task confined to CPU 1 and node 1, a class id set, everything removed and the module unloaded"
+echo "demo: containerctl mounted, created, ran and listed; containers created, tasks moved and inherited on fork, a task confined to CPU 1 and node 1, a class id set, everything removed and the module unloaded"

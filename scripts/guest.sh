@@ -6,6 +6,8 @@
 # OUT/status and the kernel log to OUT/dmesg.txt.
 out=$1 ko=$2 load=$3
 shift 3
+# The userspace tools (scripts/tools.sh) come first on PATH.
+export PATH=$(cd "$(dirname "$0")/.." && pwd)/build/tools:$PATH
 # Tells vm.sh (and check.sh) that the guest booted and runs the command.
 date +%s > "$out/started"
 

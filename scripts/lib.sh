@@ -10,6 +10,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONTAINER_CACHE=${CONTAINER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/container}
 TOOLS=$CONTAINER_CACHE/tools
+# Cargo's target directory for the userspace tools (tools/): outside the
+# repository, so a fresh clone reuses the compiled crates.
+TOOLS_TARGET=$CONTAINER_CACHE/tools-target
 
 # Pinned tool versions (see README "What gets installed").
 BINDGEN_VERSION=0.73.2

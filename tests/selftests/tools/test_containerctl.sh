@@ -1,0 +1,253 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# containerctl against the real module: every subcommand does what it says
+# (values land in the files, processes in the containers), refusals come
+# back with the errno explained and change nothing, apply is idempotent and
+# snapshot | apply round-trips. The binary is built by scripts/check.sh
+# into build/tools (CONTAINER_TOOLS overrides).
+DIR=$(cd "$(dirname "$0")" && pwd)
+source "$DIR/../lib/ktap_helpers.sh"
+TOOLS=${CONTAINER_TOOLS:-$DIR/../../tools}
+CTL=$TOOLS/containerctl
+M= N= PIDS=()
+
+cleanup() {
+	local p m
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for m in $N $M; do
+		[ -d "$m" ] || continue
+		# Children first (deepest paths first).
+		find "$m" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		while umount "$m" 2>/dev/null; do :; done
+		rmdir "$m" 2>/dev/null
+	done
+	[ -n "${M2:-}" ] && { umount "$M2" 2>/dev/null; rmdir "$M2" 2>/dev/null; }
+}
+trap cleanup EXIT
+
+fail() { ktap_print_msg "$*"; return 1; }
+
+# expect_fail ERRTEXT CMD...: CMD must exit 1 and say ERRTEXT on stderr.
+expect_fail() {
+	local want=$1 err rc
+	shift
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	ktap_print_msg "$* -> exit $rc: $err"
+	[ $rc = 1 ] || fail "exit status $rc, not 1" || return 1
+	[[ $err == *"$want"* ]] || fail "message lacks '$want'" || return 1
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+test_help_man_and_completions() {
+	local sub
+	for sub in mount umount list-subsys create delete exec classify get set tree ps \
+		events apply snapshot completions man; do
+		"$CTL" "$sub" --help > /dev/null || fail "$sub --help" || return 1
+		"$CTL" man "$sub" | grep -q "^.TH containerctl-$sub " || fail "no man page for $sub" || return 1
+	done
+	"$CTL" man | grep -q '^.SH NAME' || fail "no man page" || return 1
+	"$CTL" completions bash | grep -q 'complete' || fail "no bash completion" || return 1
+	"$CTL" nonsense 2>/dev/null
+	[ $? = 2 ] || fail "bad usage is not exit 2" || return 1
+}
+
+test_mount_and_list_subsys() {
+	M=$(mktemp -d /tmp/ctctl.XXXXXX)
+	"$CTL" mount "$M" cpuset memset || return 1
+	grep -q " $M container .*cpuset" /proc/mounts || fail "not mounted" || return 1
+	"$CTL" list-subsys | grep -qE "^cpuset +[0-9]+ +1 +$M\$" || fail "list-subsys" || return 1
+	"$CTL" --json list-subsys | grep -q "\"mountpoint\": \"$M\"" || fail "json" || return 1
+	# The same options again: the same hierarchy.
+	M2=$(mktemp -d /tmp/ctctl2.XXXXXX)
+	"$CTL" mount "$M2" memset,cpuset || return 1
+	mkdir "$M/same" && [ -d "$M2/same" ] && rmdir "$M/same" || fail "not the same hierarchy" || return 1
+	"$CTL" umount "$M2" && rmdir "$M2" && M2= || return 1
+	# A subsystem bound elsewhere: EBUSY, explained.
+	local x
+	x=$(mktemp -d /tmp/ctctl3.XXXXXX)
+	expect_fail "EBUSY" "$CTL" mount "$x" cpuset || return 1
+	grep -q " $x " /proc/mounts && fail "mounted anyway" && return 1
+	rmdir "$x"
+}
+
+test_create_configures_and_delegates() {
+	"$CTL" create --cpus 1 --mems 0 --owner 1000:1000 "$M/a" || return 1
+	[ "$(cat "$M/a/cpuset.cpus")" = 1 ] || fail "cpus $(cat "$M/a/cpuset.cpus")" || return 1
+	[ "$(cat "$M/a/memset.mems")" = 0 ] || fail "mems" || return 1
+	local f
+	for f in "$M/a" "$M/a/tasks" "$M/a/container.procs"; do
+		[ "$(stat -c %u:%g "$f")" = 1000:1000 ] || fail "$f is $(stat -c %u:%g "$f")" || return 1
+	done
+	[ "$(stat -c %u "$M/a/cpuset.cpus")" = 0 ] || fail "cpus delegated too" || return 1
+	# Outside the parent's CPUs: EACCES explained with the parent's list,
+	# and nothing is left behind.
+	expect_fail "EACCES (Permission denied): cpus must be a subset of the parent's 1" \
+		"$CTL" create --cpus 2 "$M/a/b" || return 1
+	[ -e "$M/a/b" ] && fail "half-made container left" && return 1
+	# Several at once, parents first, each configured.
+	"$CTL" create --cpus 0 --mems 0 "$M/x" "$M/x/y" "$M/x/y/z" || return 1
+	[ "$(cat "$M/x/y/z/cpuset.cpus")" = 0 ] || fail "x/y/z not configured" || return 1
+}
+
+test_get_and_set() {
+	"$CTL" set "$M/a" cpuset.cpus=0-1 || return 1
+	[ "$(cat "$M/a/cpuset.cpus")" = 0-1 ] || fail "set" || return 1
+	"$CTL" get "$M/a" cpuset.cpus | grep -qx 'cpuset.cpus: 0-1' || fail "get" || return 1
+	"$CTL" get "$M/a" | grep -qx 'memset.mems: 0' || fail "get all" || return 1
+	"$CTL" --json get "$M/a" | grep -q '"cpuset.cpus": "0-1"' || fail "get --json" || return 1
+	expect_fail "EINVAL (Invalid argument): not a CPU list" "$CTL" set "$M/a" cpuset.cpus=banana || return 1
+	[ "$(cat "$M/a/cpuset.cpus")" = 0-1 ] || fail "changed by a refused write" || return 1
+	# A child holds CPU 1: the parent cannot drop it (EBUSY, with the child's list).
+	"$CTL" create --cpus 1 "$M/a/kid" || return 1
+	expect_fail "/a/kid has 1" "$CTL" set "$M/a" cpuset.cpus=0 || return 1
+	"$CTL" delete "$M/a/kid" || return 1
+}
+
+test_exec_and_classify() {
+	local out
+	out=$("$CTL" exec "$M/a" -- sh -c 'grep ^Cpus_allowed_list: /proc/self/status; cat /proc/container_membership')
+	ktap_print_msg "exec printed: $(echo $out)"
+	[[ $out == *"Cpus_allowed_list:"*"0-1"* ]] || fail "not confined" || return 1
+	[[ $out == *":/a"* ]] || fail "not in /a" || return 1
+	"$CTL" exec "$M/a" -- sh -c 'exit 7'
+	[ $? = 7 ] || fail "exit status not passed on" || return 1
+	"$CTL" exec "$M/nonexistent" -- true 2>/dev/null
+	[ $? = 125 ] || fail "unplaceable command not 125" || return 1
+	"$CTL" exec "$M/a" -- /nonexistent/program 2>/dev/null
+	[ $? = 127 ] || fail "missing program not 127" || return 1
+	sleep 300 &
+	local pid=$!
+	PIDS+=($pid)
+	"$CTL" classify "$M/x" $pid || return 1
+	grep -qx $pid "$M/x/container.procs" || fail "classify" || return 1
+	expect_fail "ESRCH" "$CTL" classify "$M/x" 999999 || return 1
+}
+
+test_tree_and_ps() {
+	local pid=${PIDS[-1]} out
+	out=$("$CTL" tree)
+	"$CTL" tree "$M/x" | sed 's/^/# /'
+	echo "$out" | grep -q "^$M (cpuset,memset)" || fail "no hierarchy line" || return 1
+	echo "$out" | grep -qE "^(├|└)─ x$" || fail "no x" || return 1
+	echo "$out" | grep -qE "^(│| )  (├|└)─ $pid sleep 300$" || fail "no process under x" || return 1
+	"$CTL" tree -c "$M/x" | grep -qE "^   +└─ z$" || fail "subtree" || return 1
+	"$CTL" --json tree "$M/x" | grep -q "\"pid\": $pid" || fail "tree --json" || return 1
+	out=$("$CTL" ps $pid)
+	ktap_print_msg "ps: $(echo $out)"
+	echo "$out" | grep -qE "^$pid +cpuset,memset +$M/x +sleep 300$" || fail "ps" || return 1
+}
+
+test_events() {
+	local pid=${PIDS[-1]} log=/tmp/ctctl-events.$$
+	"$CTL" events "$M/x" | grep -qx "$M/x populated" || fail "not populated" || return 1
+	"$CTL" events --watch --timeout 120 "$M/x" > "$log" &
+	local w=$!
+	wait_for 60 grep -q populated "$log" || fail "watch printed nothing" || return 1
+	kill $pid
+	wait $pid 2>/dev/null
+	wait_for 60 grep -qx "$M/x empty" "$log" || fail "no empty transition: $(cat "$log")" || return 1
+	kill $w 2>/dev/null
+	wait $w 2>/dev/null
+	rm -f "$log"
+}
+
+test_delete() {
+	sleep 300 &
+	local pid=$!
+	PIDS+=($pid)
+	"$CTL" classify "$M/x/y/z" $pid || return 1
+	expect_fail "EBUSY" "$CTL" delete "$M/x" || return 1
+	"$CTL" delete -r "$M/x" || return 1
+	[ -e "$M/x" ] && fail "x left" && return 1
+	grep -qx $pid "$M/container.procs" || fail "process not moved to the parent" || return 1
+	expect_fail "root of its hierarchy" "$CTL" delete "$M" || return 1
+}
+
+test_apply_and_snapshot() {
+	N=$(mktemp -d /tmp/ctctl-n.XXXXXX)
+	local setup=/tmp/ctctl-setup.$$.toml out
+	cat > "$setup" <<-TOML
+	[[hierarchy]]
+	mount = "$N"
+	subsystems = ["net_flow"]
+
+	[[container]]
+	path = "$N/web"
+	owner = "1000"
+	values = { "net_flow.classid" = "0x10010", "notify_on_release" = true }
+
+	[[container]]
+	path = "$N/web/inner"
+	values = { "container.max.depth" = 3 }
+	TOML
+	out=$("$CTL" apply --dry-run "$setup") || return 1
+	ktap_print_msg "dry run: $(echo $out)"
+	grep -q " $N " /proc/mounts && fail "dry run mounted" && return 1
+	out=$("$CTL" apply "$setup") || return 1
+	ktap_print_msg "apply: $(echo $out)"
+	[[ $out == *"create $N/web/inner"* ]] || fail "no create in the output" || return 1
+	[ "$(cat "$N/web/net_flow.classid")" = 65552 ] || fail "classid" || return 1
+	[ "$(cat "$N/web/notify_on_release")" = 1 ] || fail "notify_on_release" || return 1
+	[ "$(cat "$N/web/inner/container.max.depth")" = 3 ] || fail "max.depth" || return 1
+	[ "$(stat -c %u "$N/web")" = 1000 ] || fail "owner" || return 1
+	# Twice: nothing changes.
+	out=$("$CTL" apply "$setup" 2>/dev/null) || return 1
+	[ -z "$out" ] || fail "second apply changed: $out" || return 1
+	# snapshot | apply: nothing to change.
+	"$CTL" snapshot > "$setup.snap" || return 1
+	grep -q "path = \"$N/web/inner\"" "$setup.snap" || fail "snapshot lacks inner" || return 1
+	out=$("$CTL" apply "$setup.snap" 2>/dev/null) || fail "snapshot does not apply" || return 1
+	[ -z "$out" ] || fail "snapshot | apply changed: $out" || return 1
+	# A bad setup: the line is named, nothing changes.
+	printf '[[hierarchy]]\nmount = "%s"\nbogus = 1\n' "$N" > "$setup"
+	expect_fail "line 3" "$CTL" apply "$setup" || return 1
+	# Parents on demand.
+	"$CTL" create -p "$N/p/q/r" && [ -d "$N/p/q/r" ] || fail "create -p" || return 1
+	"$CTL" delete -r "$N/p" || return 1
+	# tc notation for class ids.
+	"$CTL" create --classid 1:20 "$N/bulk" || return 1
+	[ "$(cat "$N/bulk/net_flow.classid")" = 65568 ] || fail "classid 1:20" || return 1
+	rm -f "$setup" "$setup.snap"
+}
+
+test_umount() {
+	"$CTL" delete -r "$N/web" "$N/bulk" || return 1
+	"$CTL" umount net_flow || return 1
+	grep -q " $N " /proc/mounts && fail "net_flow still mounted" && return 1
+	"$CTL" delete -r "$M/a" || return 1
+	"$CTL" umount cpuset || return 1
+	grep -q " $M " /proc/mounts && fail "cpuset still mounted" && return 1
+	rmdir "$M" "$N" && M= N=
+}
+
+ktap_print_header
+if [ "$(id -u)" != 0 ]; then
+	ktap_skip_all "needs root"
+	exit "$KSFT_SKIP"
+fi
+if [ ! -x "$CTL" ]; then
+	ktap_skip_all "no containerctl at $CTL (built by scripts/check.sh)"
+	exit "$KSFT_SKIP"
+fi
+if ! grep -qw container /proc/filesystems && ! insmod "${CONTAINER_KO:-/nonexistent}" 2>/dev/null; then
+	ktap_skip_all "container module not available"
+	exit "$KSFT_SKIP"
+fi
+TESTS=(help_man_and_completions mount_and_list_subsys create_configures_and_delegates
+	get_and_set exec_and_classify tree_and_ps events delete apply_and_snapshot umount)
+ktap_set_plan ${#TESTS[@]}
+for t in "${TESTS[@]}"; do
+	if "test_$t"; then ktap_test_pass "$t"; else ktap_test_fail "$t"; fi
+done
+ktap_finished
