@@ -19,8 +19,14 @@
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=/dev/null
 source "$DIR/../lib/ktap_helpers.sh"
+# shellcheck source=/dev/null
+source "$DIR/../lib/shell_util.sh"
 TOOLS=${CONTAINER_TOOLS:-$DIR/../../tools}
 RULESD=$TOOLS/container-rulesd
+CTL=$TOOLS/containerctl
+# Copied into the scratch directory by setup (uid $U must be able to run
+# it, whatever the permissions above the checkout).
+HELPER=
 NA=rulesd_test_a
 NB=rulesd_test_b
 # Seconds a condition may take (an emulated debug kernel is slow).
@@ -29,17 +35,7 @@ W='' A='' B='' D='' D2='' PIDS=()
 # The uid the tests run processes as (no such user need exist).
 U=1000
 
-fail() { ktap_print_msg "$*"; return 1; }
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
-}
 
 # in_container DIR PID: PID is in the container DIR.
 in_container() { grep -qx "$2" "$1/container.procs" 2>/dev/null; }
@@ -158,9 +154,9 @@ setup() {
 		ln -s "$(command -v sleep)" "$W/$l" || return 1
 	done
 	for l in rdfork rdinh; do ln -s "$(command -v bash)" "$W/$l" || return 1; done
-	if command -v python3 > /dev/null; then
-		ln -s "$(command -v python3)" "$W/rdpy" || return 1
-	fi
+	HELPER=$W/rulesd_helper
+	cp "$DIR/rulesd_helper" "$HELPER" && chmod 755 "$HELPER" || return 1
+	ln -s "$HELPER" "$W/rdpy" || return 1
 	A=$(mktemp -d /tmp/rulesd_a.XXXXXX) && B=$(mktemp -d /tmp/rulesd_b.XXXXXX) || return 1
 	mount -t container -o "none,name=$NA" none "$A" || fail "cannot mount name=$NA" || return 1
 	mount -t container -o "none,name=$NB" none "$B" || fail "cannot mount name=$NB" || return 1
@@ -222,14 +218,9 @@ test_exec_under_uid_rule() {
 
 test_uid_change_without_exec() {
 	need_daemon || return 1
-	[ -e "$W/rdpy" ] || return "$KSFT_SKIP"
-	spawn rdpy python3 -c 'import os, sys, time
-while not os.path.exists(sys.argv[1]):
-    time.sleep(0.05)
-os.setresuid(1000, 1000, 1000)
-time.sleep(100)' "$W/go"
+	spawn rdpy rdpy setuid-after "$W/go" $U
 	local p=$SPAWNED
-	wait_for $LIMIT comm_is "$p" rdpy || fail "python did not start" || return 1
+	wait_for $LIMIT comm_is "$p" rdpy || fail "the helper did not start" || return 1
 	in_container "$A/uidchange" "$p" && fail "moved before its uid changed" && return 1
 	touch "$W/go"
 	wait_for $LIMIT in_container "$A/uidchange" "$p" || { daemon_log; fail "not moved on setresuid"; } ||
@@ -264,33 +255,29 @@ test_forked_children_follow() {
 
 test_sticky_stays() {
 	need_daemon || return 1
-	command -v python3 > /dev/null || return "$KSFT_SKIP"
-	local ask='import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-pid = os.getpid() if sys.argv[2] == "self" else int(sys.argv[2])
-s.sendall(b"sticky %d\n" % pid)
-reply = s.makefile().read().strip()
-print(reply, flush=True)
-if reply == "ok" and len(sys.argv) > 3:
-    os.execv(sys.argv[3], ["sleep", "100"])'
 	local reply
 	# Only root or the process's owner may make it sticky.
-	reply=$(setpriv --reuid=$U --regid=$U --clear-groups python3 -c "$ask" "$W/rulesd.sock" 1)
+	reply=$(setpriv --reuid=$U --regid=$U --clear-groups "$HELPER" ask "$W/rulesd.sock" 1)
 	[[ $reply == error* ]] || fail "uid $U made pid 1 sticky: '$reply'" || return 1
 	# A process registers itself, then execs a program a rule matches.
-	python3 -c "$ask" "$W/rulesd.sock" self "$W/rdstk" > "$W/sticky.out" &
+	"$HELPER" ask "$W/rulesd.sock" self "$W/rdstk" sleep 100 > "$W/sticky.out" &
 	local p=$!
 	PIDS+=("$p")
 	wait_for $LIMIT comm_is "$p" rdstk || fail "no exec: $(cat "$W/sticky.out")" || return 1
 	[ "$(cat "$W/sticky.out")" = ok ] || fail "reply '$(cat "$W/sticky.out")'" || return 1
+	# containerctl exec --sticky registers itself the same way.
+	"$CTL" exec --sticky --socket "$W/rulesd.sock" "$A" -- "$W/rdstk" 100 &
+	local e=$!
+	PIDS+=("$e")
+	wait_for $LIMIT comm_is "$e" rdstk || fail "containerctl exec --sticky did not run" || return 1
 	# The same program not sticky, exec'ed later: once it has moved, the
 	# daemon has seen the sticky process's exec too.
 	spawn rdstk sleep 100
 	local c=$SPAWNED
 	wait_for $LIMIT in_container "$A/nonsticky" "$c" || fail "control not moved" || return 1
 	in_container "$A/nonsticky" "$p" && fail "the sticky process was moved" && return 1
-	reap "$p" "$c"
+	in_container "$A/nonsticky" "$e" && fail "containerctl exec --sticky was moved" && return 1
+	reap "$p" "$c" "$e"
 }
 
 test_template_created_and_removed() {
@@ -362,13 +349,14 @@ test_lost_events_rescan() {
 		return 1
 	D2=$DPID
 	kill -STOP "$D2"
-	# At most 5000 processes or 60 s; five long-lived matching ones among
-	# them, whose exec events are lost with the rest.
-	local i end=$((SECONDS + 60)) longs=() l true_bin
+	# At most 5000 processes, for 15 s (CONTAINER_SOAK seconds when
+	# soaking): a few dozen events fill a 4 KB buffer. Five long-lived
+	# matching ones among them, whose exec events are lost with the rest.
+	local i end=$((SECONDS + ${CONTAINER_SOAK:-15})) longs=() l true_bin
 	true_bin=$(type -P true) || return 1
 	for ((i = 0; i < 5000 && SECONDS < end; i++)); do
 		"$true_bin"
-		if ((i % 1000 == 500)); then
+		if ((i % 10 == 5 && ${#longs[@]} < 5)); then
 			spawn rdlong sleep 300
 			longs+=("$SPAWNED")
 		fi
