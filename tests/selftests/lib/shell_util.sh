@@ -14,3 +14,20 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# run_tests NAME...: runs test_NAME for each NAME, reporting each as a KTAP
+# result (a return of $KSFT_SKIP is a skip) with how long it took.
+run_tests() {
+	local t rc start
+	for t in "$@"; do
+		start=$SECONDS
+		"test_$t"
+		rc=$?
+		ktap_print_msg "$t took $((SECONDS - start)) s"
+		case $rc in
+		0) ktap_test_pass "$t" ;;
+		"$KSFT_SKIP") ktap_test_skip "$t" ;;
+		*) ktap_test_fail "$t" ;;
+		esac
+	done
+}

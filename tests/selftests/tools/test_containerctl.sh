@@ -240,7 +240,5 @@ fi
 TESTS=(help_man_and_completions mount_and_list_subsys create_configures_and_delegates
 	get_and_set exec_and_classify tree_and_ps events delete apply_and_snapshot umount)
 ktap_set_plan ${#TESTS[@]}
-for t in "${TESTS[@]}"; do
-	if "test_$t"; then ktap_test_pass "$t"; else ktap_test_fail "$t"; fi
-done
+run_tests "${TESTS[@]}"
 ktap_finished

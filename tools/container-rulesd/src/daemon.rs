@@ -140,9 +140,11 @@ fn drain(engine: &mut Engine, sock: &Socket, buf: &mut Vec<u8>) -> bool {
         match sock.recv(buf, 0) {
             Ok(n) => {
                 let n = n.min(buf.len());
-                for ev in event::parse_datagram(&buf[..n]) {
+                for (at, ev) in event::parse_datagram_timed(&buf[..n]) {
+                    engine.event_ns = Some(at);
                     handle(engine, ev);
                 }
+                engine.event_ns = None;
             }
             Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,

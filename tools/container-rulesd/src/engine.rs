@@ -77,6 +77,9 @@ pub struct Engine {
     warned: HashSet<String>,
     /// In a rescan after lost events (see `rescan_after_loss`).
     following: bool,
+    /// When the kernel sent the event being handled (`CLOCK_MONOTONIC`
+    /// ns): moves log how long after it they completed.
+    pub event_ns: Option<u64>,
 }
 
 fn is_esrch(e: &containerfs::Error) -> bool {
@@ -151,6 +154,7 @@ impl Engine {
             created: HashMap::new(),
             warned: HashSet::new(),
             following: false,
+            event_ns: None,
         };
         e.refresh_hierarchies();
         e
@@ -401,8 +405,15 @@ impl Engine {
             match c.move_process(pid) {
                 Ok(()) => {
                     if self.verbose {
+                        let delay = match self.event_ns {
+                            Some(at) => format!(
+                                ", {} ms after the event",
+                                crate::sys::monotonic_ns().saturating_sub(at) / 1_000_000
+                            ),
+                            None => String::new(),
+                        };
                         log(format!(
-                            "moved {} to {} ({why})",
+                            "moved {} to {} ({why}{delay})",
                             describe(pid),
                             c.dir.display()
                         ));

@@ -134,9 +134,19 @@ pub fn parse_proc_event(ev: &[u8]) -> Option<Event> {
     })
 }
 
-/// The process events in one datagram; other and malformed messages are
-/// skipped.
-pub fn parse_datagram(buf: &[u8]) -> Vec<Event> {
+/// The process events in one datagram, without their timestamps.
+#[cfg(test)]
+fn parse_datagram(buf: &[u8]) -> Vec<Event> {
+    parse_datagram_timed(buf)
+        .into_iter()
+        .map(|(_, ev)| ev)
+        .collect()
+}
+
+/// The process events in one datagram, each with its `timestamp_ns`
+/// (`CLOCK_MONOTONIC`, when the kernel sent it); other and malformed
+/// messages are skipped.
+pub fn parse_datagram_timed(buf: &[u8]) -> Vec<(u64, Event)> {
     let mut out = Vec::new();
     let mut off = 0;
     while off + NLMSG_HDRLEN <= buf.len() {
@@ -159,13 +169,14 @@ pub fn parse_datagram(buf: &[u8]) -> Vec<Event> {
     out
 }
 
-fn parse_cn_msg(msg: &[u8]) -> Option<Event> {
+fn parse_cn_msg(msg: &[u8]) -> Option<(u64, Event)> {
     if u32_at(msg, 0)? != CN_IDX_PROC || u32_at(msg, 4)? != CN_VAL_PROC {
         return None;
     }
     let len = usize::from(u16_at(msg, 16)?);
     let data = msg.get(CN_MSG_LEN..CN_MSG_LEN + len)?;
-    parse_proc_event(data)
+    let at = u64::from_ne_bytes(data.get(8..16)?.try_into().ok()?);
+    Some((at, parse_proc_event(data)?))
 }
 
 /// The `PROC_CN_MCAST_LISTEN` (or `_IGNORE`) request: nlmsghdr, cn_msg and
@@ -279,6 +290,15 @@ mod tests {
         for (buf, want) in cases {
             assert_eq!(parse_datagram(&buf), vec![want]);
         }
+    }
+
+    #[test]
+    fn timestamps() {
+        let buf = datagram(PROC_EVENT_EXEC, &[12, 12]);
+        assert_eq!(
+            parse_datagram_timed(&buf),
+            vec![(123_456_789, Event::Exec { pid: 12, tgid: 12 })]
+        );
     }
 
     #[test]

@@ -130,3 +130,20 @@ pub fn force_rcvbuf(sock: &impl AsRawFd, bytes: i32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// `CLOCK_MONOTONIC` in nanoseconds (the clock of the proc connector's
+/// event timestamps).
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
