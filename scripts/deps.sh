@@ -71,6 +71,18 @@ if [ ! -x "$BINDGEN" ]; then
 		--root "$TOOLS/bindgen-$BINDGEN_VERSION" || die "could not install bindgen-cli $BINDGEN_VERSION"
 fi
 
+# The userspace tools (tools/) are built, linted and formatted with the
+# machine's cargo: clippy and rustfmt are rustup components.
+command -v cargo >/dev/null || die "cargo is needed for the userspace tools (tools/)"
+for c in clippy rustfmt; do
+	sub=$c; [ $c = rustfmt ] && sub=fmt
+	if ! cargo "$sub" --version >/dev/null 2>&1; then
+		command -v rustup >/dev/null || die "cargo $sub missing and no rustup to add it"
+		say "adding the rustup component $c"
+		rustup component add "$c" || die "could not add the rustup component $c"
+	fi
+done
+
 if [ ! -x "$VNG" ]; then
 	say "installing virtme-ng $VNG_VERSION from PyPI"
 	rm -rf "$VENV"
