@@ -8,13 +8,16 @@
  *	and, when it is "ok" and PROGRAM is given, execs PROGRAM;
  *   rulesd_helper setuid-after FILE UID
  *	waits until FILE exists, then changes its real, effective and saved
- *	uid to UID without exec'ing, and sleeps 100 s.
+ *	uid to UID without exec'ing, and sleeps 100 s;
+ *   rulesd_helper forks N
+ *	forks N children at once (each sleeps 300 s, no exec), then waits.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int ask(int argc, char **argv)
@@ -72,13 +75,39 @@ static int setuid_after(int argc, char **argv)
 	return 0;
 }
 
+static int forks(int argc, char **argv)
+{
+	int i, n;
+
+	if (argc < 3)
+		return 2;
+	n = atoi(argv[2]);
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (pid == 0) {
+			sleep(300);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "ask"))
 		return ask(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "setuid-after"))
 		return setuid_after(argc, argv);
-	fprintf(stderr, "usage: %s ask SOCKET PID|self [PROGRAM ARGV0 ARGS...] | setuid-after FILE UID\n",
+	if (argc > 1 && !strcmp(argv[1], "forks"))
+		return forks(argc, argv);
+	fprintf(stderr, "usage: %s ask SOCKET PID|self [PROGRAM ARGV0 ARGS...] | setuid-after FILE UID | forks N\n",
 		argv[0]);
 	return 2;
 }

@@ -153,10 +153,10 @@ setup() {
 	for l in rdsleep rdstk rdtpl rdother rdlong rdnew; do
 		ln -s "$(command -v sleep)" "$W/$l" || return 1
 	done
-	for l in rdfork rdinh; do ln -s "$(command -v bash)" "$W/$l" || return 1; done
+	ln -s "$(command -v bash)" "$W/rdinh" || return 1
 	HELPER=$W/rulesd_helper
 	cp "$DIR/rulesd_helper" "$HELPER" && chmod 755 "$HELPER" || return 1
-	ln -s "$HELPER" "$W/rdpy" || return 1
+	ln -s "$HELPER" "$W/rdpy" && ln -s "$HELPER" "$W/rdfork" || return 1
 	A=$(mktemp -d /tmp/rulesd_a.XXXXXX) && B=$(mktemp -d /tmp/rulesd_b.XXXXXX) || return 1
 	mount -t container -o "none,name=$NA" none "$A" || fail "cannot mount name=$NA" || return 1
 	mount -t container -o "none,name=$NB" none "$B" || fail "cannot mount name=$NB" || return 1
@@ -247,8 +247,7 @@ test_forked_children_follow() {
 	need_daemon || return 1
 	# The matched parent forks 100 children right after its exec: those
 	# forked before the daemon moved it must follow it.
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	spawn rdfork bash -c 'for i in {1..100}; do sleep 300 & done; wait'
+	spawn rdfork rdfork forks 100
 	local p=$SPAWNED
 	if ! wait_for 60 all_children_in "$A/forks" "$p" 100; then
 		ktap_print_msg "$(children_of "$p" | grep -c .) children, $(grep -c . "$A/forks/container.procs") in forks"

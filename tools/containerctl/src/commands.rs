@@ -439,10 +439,7 @@ fn ps(pids: &[Pid], json: bool) -> Result<ExitCode> {
             let h = hs.iter().find(|h| {
                 h.options.subsystems == listed.subsystems && h.options.name == listed.name
             });
-            let dir = h.map(|h| {
-                let p = h.mountpoint.join(m.path.trim_start_matches('/'));
-                p.display().to_string()
-            });
+            let dir = h.map(|h| h.dir_of(&m.path).display().to_string());
             objs.push(json!({"pid": pid, "command": cmd, "hierarchy": m.hierarchy,
                              "subsystems": m.subsystems, "path": m.path, "dir": dir}));
             rows.push(vec![

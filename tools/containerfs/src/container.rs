@@ -56,7 +56,7 @@ impl Container {
     /// The container at `dir` (a mountpoint or a directory below one).
     pub fn open(dir: &Path) -> Result<Container> {
         let (hierarchy, path) = Hierarchy::containing(dir)?;
-        let dir = hierarchy.mountpoint.join(path.trim_start_matches('/'));
+        let dir = hierarchy.dir_of(&path);
         if !dir.is_dir() {
             return Err(Error::Invalid(format!(
                 "{} is not a container",

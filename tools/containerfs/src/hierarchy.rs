@@ -138,6 +138,15 @@ impl Hierarchy {
         out
     }
 
+    /// The directory of the container at `path` (`/` or `/a/b`) under
+    /// the mountpoint.
+    pub fn dir_of(&self, path: &str) -> PathBuf {
+        match path.trim_start_matches('/') {
+            "" => self.mountpoint.clone(),
+            rel => self.mountpoint.join(rel),
+        }
+    }
+
     /// The hierarchies mounted now, as this process sees them.
     pub fn list() -> Result<Vec<Hierarchy>> {
         let path = Path::new("/proc/self/mounts");
@@ -252,6 +261,13 @@ none /again container rw,relatime,memset,cpuset 0 0
             vec!["net_flow"]
         );
         assert!(Hierarchy::find(&hs, "debug").is_none());
+    }
+
+    #[test]
+    fn container_dirs() {
+        let hs = Hierarchy::parse_mounts(MOUNTS);
+        assert_eq!(hs[0].dir_of("/"), PathBuf::from("/containers"));
+        assert_eq!(hs[0].dir_of("/a/b"), PathBuf::from("/containers/a/b"));
     }
 
     #[test]
