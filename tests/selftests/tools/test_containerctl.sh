@@ -178,7 +178,7 @@ test_apply_and_snapshot() {
 	[[container]]
 	path = "$N/web"
 	owner = "1000"
-	values = { "net_flow.classid" = "0x10010", "notify_on_release" = true }
+	values = { "net_flow.classid" = "1:10", "notify_on_release" = true }
 
 	[[container]]
 	path = "$N/web/inner"

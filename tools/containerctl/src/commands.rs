@@ -151,23 +151,6 @@ fn list_subsys(json: bool) -> Result<ExitCode> {
     ok()
 }
 
-/// `1:10` (tc's notation) becomes `0x10010`, which the kernel reads.
-fn kernel_value(file: &str, value: &str) -> String {
-    let leaf = file.rsplit('.').next().unwrap_or(file);
-    if (leaf == "classid" || leaf == "allowed") && value.contains(':') {
-        let ids: Vec<String> = value
-            .split([',', ' '])
-            .filter(|s| !s.is_empty())
-            .map(|id| match idlist::parse_classid(id) {
-                Some(n) => format!("{n:#x}"),
-                None => id.to_string(),
-            })
-            .collect();
-        return ids.join(" ");
-    }
-    value.to_string()
-}
-
 fn split_assignment(arg: &str) -> Result<(&str, &str)> {
     arg.split_once('=')
         .ok_or_else(|| Error::Invalid(format!("{arg}: expected FILE=VALUE")))
@@ -198,7 +181,7 @@ fn create(args: CreateArgs) -> Result<ExitCode> {
         // again, so a failed create leaves nothing behind.
         let configured = (|| {
             for (file, value) in &values {
-                c.write(file, &kernel_value(file, value))?;
+                c.write(file, &idlist::kernel_form(file, value))?;
             }
             if let Some((uid, gid)) = owner {
                 c.delegate(uid, gid)?;
@@ -342,7 +325,7 @@ fn set(path: &Path, assignments: &[String]) -> Result<ExitCode> {
     let c = Container::open(path)?;
     for a in assignments {
         let (file, value) = split_assignment(a)?;
-        c.write(file, &kernel_value(file, value))?;
+        c.write(file, &idlist::kernel_form(file, value))?;
     }
     ok()
 }
@@ -584,15 +567,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tc_notation_becomes_hex() {
-        assert_eq!(kernel_value("net_flow.classid", "1:10"), "0x10010");
-        assert_eq!(kernel_value("classid", "1:10"), "0x10010");
+    fn tc_notation_becomes_hex_for_the_kernel() {
+        assert_eq!(idlist::kernel_form("net_flow.classid", "1:10"), "0x10010");
+        assert_eq!(idlist::kernel_form("classid", "1:10"), "0x10010");
         assert_eq!(
-            kernel_value("net_flow.allowed", "1:10,1:20"),
+            idlist::kernel_form("net_flow.allowed", "1:10,1:20"),
             "0x10010 0x10020"
         );
-        assert_eq!(kernel_value("net_flow.classid", "65552"), "65552");
-        assert_eq!(kernel_value("cpuset.cpus", "0-1"), "0-1");
+        assert_eq!(idlist::kernel_form("net_flow.classid", "65552"), "65552");
+        assert_eq!(idlist::kernel_form("cpuset.cpus", "0-1"), "0-1");
     }
 
     #[test]

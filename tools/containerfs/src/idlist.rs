@@ -73,6 +73,24 @@ pub fn format_classid(id: u32) -> String {
     format!("{:x}:{:x}", id >> 16, id & 0xffff)
 }
 
+/// The form the kernel reads a value of `file` in: class ids written in
+/// tc's notation (`1:10`) become hex (`0x10010`); anything else is kept.
+pub fn kernel_form(file: &str, value: &str) -> String {
+    let leaf = file.rsplit('.').next().unwrap_or(file);
+    if (leaf == "classid" || leaf == "allowed") && value.contains(':') {
+        let ids: Vec<String> = value
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(|id| match parse_classid(id) {
+                Some(n) => format!("{n:#x}"),
+                None => id.to_string(),
+            })
+            .collect();
+        return ids.join(" ");
+    }
+    value.to_string()
+}
+
 /// Whether two values of `file` mean the same (lists and class ids are
 /// compared by meaning, anything else as trimmed text).
 pub fn same_value(file: &str, a: &str, b: &str) -> bool {

@@ -269,7 +269,7 @@ impl Setup {
                 }
                 if act {
                     if let Some(c) = &container {
-                        c.write(file, &to)?;
+                        c.write(file, &idlist::kernel_form(file, &to))?;
                     }
                 }
                 changes.push(Change::Set {
