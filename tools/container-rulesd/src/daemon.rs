@@ -195,7 +195,7 @@ pub fn run(cfg: Config) -> Result<(), String> {
         ];
         fds.extend(watched.iter().map(|(_, fd)| (*fd, libc::POLLPRI)));
         let timeout = next_rescan.map(|t| t.saturating_duration_since(Instant::now()));
-        let revents = match sys::poll(&fds, timeout) {
+        let revents = match containerfs::sys::poll(&fds, timeout) {
             Ok(r) => r,
             Err(e) => break Err(format!("poll: {e}")),
         };

@@ -88,19 +88,6 @@ fn is_esrch(e: &containerfs::Error) -> bool {
 
 /// Whether a `/proc/container_membership` label (`cpuset,memset`,
 /// `name=x`) is that hierarchy's.
-fn same_hierarchy(label: &str, h: &Hierarchy) -> bool {
-    let set = |s: &str| {
-        let mut v: Vec<String> = s
-            .split(',')
-            .filter(|x| !x.is_empty())
-            .map(str::to_string)
-            .collect();
-        v.sort();
-        v
-    };
-    set(label) == set(&h.options.label())
-}
-
 /// The process as the rules see it, and its start time; `None` when it is
 /// gone or a kernel thread.
 fn read_process(pid: u32) -> Option<(Process, proc::Stat)> {
@@ -392,7 +379,7 @@ impl Engine {
             let c = &t.container;
             let here = now
                 .iter()
-                .any(|m| same_hierarchy(&m.subsystems, &c.hierarchy) && m.path == c.path);
+                .any(|m| c.hierarchy.is_named_by(&m.subsystems) && m.path == c.path);
             if here {
                 continue;
             }
@@ -611,16 +598,16 @@ mod tests {
             also_at: vec![],
             options: MountOptions::parse("memset,cpuset"),
         };
-        assert!(same_hierarchy("cpuset,memset", &h));
-        assert!(same_hierarchy("memset,cpuset", &h));
-        assert!(!same_hierarchy("cpuset", &h));
+        assert!(h.is_named_by("cpuset,memset"));
+        assert!(h.is_named_by("memset,cpuset"));
+        assert!(!h.is_named_by("cpuset"));
         let n = Hierarchy {
             mountpoint: "/n".into(),
             also_at: vec![],
             options: MountOptions::parse("none,name=jobs"),
         };
-        assert!(same_hierarchy("name=jobs", &n));
-        assert!(!same_hierarchy("name=job", &n));
+        assert!(n.is_named_by("name=jobs"));
+        assert!(!n.is_named_by("name=job"));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::time::Duration;
 
 /// A `signalfd` for SIGHUP, SIGTERM and SIGINT, which are blocked (so they
 /// are only ever delivered through it).
@@ -56,34 +55,6 @@ impl AsRawFd for Signals {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
-}
-
-/// poll(2) on `fds` for `events` each; returns the `revents`, all zero on
-/// a timeout or an interruption. `None`: no timeout.
-pub fn poll(fds: &[(RawFd, i16)], timeout: Option<Duration>) -> io::Result<Vec<i16>> {
-    let mut pfds: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&(fd, events)| libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        })
-        .collect();
-    let ms = match timeout {
-        None => -1,
-        Some(t) => i32::try_from(t.as_millis()).unwrap_or(i32::MAX),
-    };
-    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfds for the
-    // duration of the call.
-    let rc = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
-    if rc < 0 {
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-        return Ok(vec![0; pfds.len()]);
-    }
-    Ok(pfds.iter().map(|p| p.revents).collect())
 }
 
 /// The credentials of a unix socket's peer (`SO_PEERCRED`): pid, uid, gid.

@@ -417,11 +417,7 @@ fn ps(pids: &[Pid], json: bool) -> Result<ExitCode> {
         let lines = membership::of(*pid)?;
         let cmd = process::command_line(*pid);
         for m in lines {
-            // The kernel lists subsystems in its own order.
-            let listed = MountOptions::parse(&m.subsystems);
-            let h = hs.iter().find(|h| {
-                h.options.subsystems == listed.subsystems && h.options.name == listed.name
-            });
+            let h = hs.iter().find(|h| h.is_named_by(&m.subsystems));
             let dir = h.map(|h| h.dir_of(&m.path).display().to_string());
             objs.push(json!({"pid": pid, "command": cmd, "hierarchy": m.hierarchy,
                              "subsystems": m.subsystems, "path": m.path, "dir": dir}));

@@ -138,6 +138,13 @@ impl Hierarchy {
         out
     }
 
+    /// Whether a membership line's `cpuset,memset` or `name=x` (in the
+    /// kernel's order) denotes this hierarchy.
+    pub fn is_named_by(&self, label: &str) -> bool {
+        let listed = MountOptions::parse(label);
+        self.options.subsystems == listed.subsystems && self.options.name == listed.name
+    }
+
     /// The directory of the container at `path` (`/` or `/a/b`) under
     /// the mountpoint.
     pub fn dir_of(&self, path: &str) -> PathBuf {

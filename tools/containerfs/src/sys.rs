@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, RawFd};
 use std::path::Path;
 use std::time::Duration;
 
@@ -48,29 +48,40 @@ pub fn umount(target: &Path) -> io::Result<()> {
     }
 }
 
-/// Waits until `file` reports `POLLPRI` (a changed `container.events`) or
-/// `timeout` passes (`None`: for ever). Returns whether it was reported.
-pub fn wait_priority(file: &impl AsRawFd, timeout: Option<Duration>) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: file.as_raw_fd(),
-        events: libc::POLLPRI,
-        revents: 0,
-    };
+/// poll(2) on `fds` for `events` each; returns the `revents`, all zero on
+/// a timeout or an interruption. `None`: no timeout.
+pub fn poll(fds: &[(RawFd, i16)], timeout: Option<Duration>) -> io::Result<Vec<i16>> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&(fd, events)| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+        .collect();
     let ms = match timeout {
         None => -1,
         Some(t) => i32::try_from(t.as_millis()).unwrap_or(i32::MAX),
     };
-    loop {
-        // SAFETY: `pfd` is one valid pollfd for the duration of the call.
-        let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if rc >= 0 {
-            return Ok(rc > 0 && pfd.revents & (libc::POLLPRI | libc::POLLERR) != 0);
-        }
+    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfds for the
+    // duration of the call.
+    let rc = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
+    if rc < 0 {
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
             return Err(err);
         }
+        return Ok(vec![0; pfds.len()]);
     }
+    Ok(pfds.iter().map(|p| p.revents).collect())
+}
+
+/// Waits until `file` reports `POLLPRI` (a changed `container.events`) or
+/// `timeout` passes (`None`: for ever) or a signal interrupts. Returns whether
+/// it was reported.
+pub fn wait_priority(file: &impl AsRawFd, timeout: Option<Duration>) -> io::Result<bool> {
+    let revents = poll(&[(file.as_raw_fd(), libc::POLLPRI)], timeout)?;
+    Ok(revents.first().copied().unwrap_or(0) & (libc::POLLPRI | libc::POLLERR) != 0)
 }
 
 /// The calling process's id, as the kernel's files want it.
