@@ -8,17 +8,6 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// The files every container has (the rest belong to subsystems).
-pub const CORE_FILES: &[&str] = &[
-    "tasks",
-    "container.procs",
-    "notify_on_release",
-    "container.clone_children",
-    "container.events",
-    "container.max.depth",
-    "container.max.descendants",
-];
-
 /// The files whose values make up a container's configuration, in the
 /// order they must be written (lists before the exclusive flags that check
 /// them, limits before children exist).

@@ -22,7 +22,7 @@ use crate::idlist;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -346,11 +346,6 @@ impl Setup {
         }
         Ok(setup)
     }
-}
-
-/// Whether `path` is the mountpoint of a hierarchy in `setup`.
-pub fn is_mount(setup: &Setup, path: &Path) -> bool {
-    setup.hierarchies.iter().any(|h| h.mount == path)
 }
 
 #[cfg(test)]
