@@ -21,6 +21,7 @@ kdir_arg=()
 for a in "$@"; do case $a in KDIR=*) kdir_arg=("$a") ;; esac; done
 
 out=$ROOT/build/check
+start_time=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 passed=0 failed=0 skipped=0
@@ -154,10 +155,9 @@ for r in module variant preempt-rt; do count_results "$out/$r.result"; done
 # --- 2. guest tests --------------------------------------------------------
 # The guest is emulated by single-threaded TCG: one QEMU uses one host core.
 # The suites are split over CONTAINER_GUESTS guests (default: one per host
-# core, at most 2) booted side by side, the second once the first has booted
-# (two boots at once on 2 cores time out in udev). Each program goes to the
-# guest with the least work, longest first, weighed by the durations of the
-# last run on this machine (else by rough defaults); results, kernel logs and
+# core, at most 2) booted side by side. Each program goes to the guest with
+# the least work, longest first, weighed by the durations of the last run
+# on this machine (else by rough defaults); results, kernel logs and
 # durations are merged below.
 say "building guest tests"
 make -s -C "$ROOT/tests/selftests" KSRC="$kdir" >&2
@@ -166,13 +166,9 @@ guests=${CONTAINER_GUESTS:-$(( cores < 2 ? 1 : 2 ))}
 history=$CONTAINER_CACHE/suite-seconds
 declare -A weight=([tools]=60 [fault]=300 [net_flow]=300 [cpuset]=200 [tasks]=120 [events]=90
 	[soundness]=200 [memset]=90 [hierarchy]=60 [dir]=40 [module]=60 [samples]=60 [system]=30)
-# Guest g starts its tests (g-1) boots after the first: it gets that much
-# less work. The delay is the one measured in the last run (default 150 s).
-boot_file=$CONTAINER_CACHE/boot-seconds
-boot=$(cat "$boot_file" 2>/dev/null || echo 150)
 declare -A load
 for g in $(seq "$guests"); do
-	load[$g]=$(( (g - 1) * boot )); mkdir -p "$out/g$g"; : > "$out/g$g/run.list"
+	load[$g]=0; mkdir -p "$out/g$g"; : > "$out/g$g/run.list"
 done
 while read -r w suite prog; do
 	best=1
@@ -199,14 +195,14 @@ for g in $(seq "$guests"); do
 		"$ROOT/tests/run_guest.sh" "$out/g$g" "$out/g$g/run.list" > "$out/g$g/vm.log" 2>&1 &
 	pids+=($!)
 	say "guest $g started ($(wc -l < "$out/g$g/run.list") programs; log: $out/g$g/vm.log)"
-	# Let this guest boot before the next one starts.
-	if [ "$g" -lt "$guests" ]; then
-		for _ in $(seq 1200); do
-			[ -e "$out/g$g/started" ] && break
-			kill -0 "${pids[-1]}" 2>/dev/null || break
-			sleep 1
-		done
-	fi
+	# vm.sh makes sure container.ko is built (it is: nothing to do) before
+	# it boots: the next guest starts once this one boots, so that no two
+	# makes run in the tree at once.
+	for _ in $(seq 600); do
+		grep -q 'booting' "$out/g$g/vm.log" 2>/dev/null && break
+		kill -0 "${pids[-1]}" 2>/dev/null || break
+		sleep 1
+	done
 done
 vm_rcs=()
 for i in "${!pids[@]}"; do
@@ -214,13 +210,12 @@ for i in "${!pids[@]}"; do
 done
 trap - EXIT
 say "guests finished"
-# How much later the second guest started its tests than the first (its
-# boot shares the host with the first guest's tests): the next split's
-# head start.
-if [ "$guests" -ge 2 ] && [ -e "$out/g1/started" ] && [ -e "$out/g2/started" ] &&
-	[ -z "${CONTAINER_SOAK:-}" ]; then
-	echo $(( $(stat -c %Y "$out/g2/started") - $(stat -c %Y "$out/g1/started") )) > "$boot_file"
-fi
+# When each guest had booted (its tests started), in seconds from the start.
+for g in $(seq "$guests"); do
+	if [ -e "$out/g$g/started" ]; then
+		say "guest $g had booted at $(( $(stat -c %Y "$out/g$g/started") - start_time )) s"
+	fi
+done
 : > "$out/guest.log"; : > "$out/dmesg.txt"; : > "$out/durations.txt"
 for g in $(seq "$guests"); do
 	gd=$out/g$g
