@@ -144,12 +144,12 @@ test_tree_and_ps() {
 test_events() {
 	local pid=${PIDS[-1]} log=/tmp/ctctl-events.$$
 	"$CTL" events "$M/x" | grep -qx "$M/x populated" || fail "not populated" || return 1
-	"$CTL" events --watch --timeout 120 "$M/x" > "$log" &
+	"$CTL" events --watch --timeout 600 "$M/x" > "$log" &
 	local w=$!
-	wait_for 60 grep -q populated "$log" || fail "watch printed nothing" || return 1
+	wait_for 120 grep -q populated "$log" || fail "watch printed nothing" || return 1
 	kill $pid
 	wait $pid 2>/dev/null
-	wait_for 60 grep -qx "$M/x empty" "$log" || fail "no empty transition: $(cat "$log")" || return 1
+	wait_for 120 grep -qx "$M/x empty" "$log" || fail "no empty transition: $(cat "$log")" || return 1
 	kill $w 2>/dev/null
 	wait $w 2>/dev/null
 	rm -f "$log"

@@ -29,8 +29,9 @@ CTL=$TOOLS/containerctl
 HELPER=
 NA=rulesd_test_a
 NB=rulesd_test_b
-# Seconds a condition may take (an emulated debug kernel is slow).
-LIMIT=20
+# Seconds a condition may take: a hang detector, not a speed limit (the
+# emulated debug kernel is slow, and slower still on a loaded host).
+LIMIT=120
 W='' A='' B='' D='' D2='' PIDS=()
 # The uid the tests run processes as (no such user need exist).
 U=1000
@@ -249,7 +250,7 @@ test_forked_children_follow() {
 	# forked before the daemon moved it must follow it.
 	spawn rdfork rdfork forks 30
 	local p=$SPAWNED
-	if ! wait_for 60 all_children_in "$A/forks" "$p" 30; then
+	if ! wait_for $LIMIT all_children_in "$A/forks" "$p" 30; then
 		ktap_print_msg "$(children_of "$p" | grep -c .) children, $(grep -c . "$A/forks/container.procs") in forks"
 		daemon_log
 		return 1
@@ -374,7 +375,7 @@ test_lost_events_rescan() {
 	ktap_print_msg "$i processes while the daemon was stopped"
 	kill -CONT "$D2"
 	for l in "${longs[@]}"; do
-		wait_for 60 in_container "$A/storm" "$l" ||
+		wait_for $LIMIT in_container "$A/storm" "$l" ||
 			fail "$l not in storm: $(tail -n 5 "$W/storm.log" | tr '\n' '|')" || return 1
 	done
 	grep -q 'events lost (ENOBUFS)' "$W/storm.log" || fail "no events were lost" || return 1
