@@ -24,60 +24,99 @@ use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::Arc;
 
-#[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-pub(crate) mod cpuset;
-#[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
-pub(crate) mod debug;
-#[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-pub(crate) mod memset;
-#[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
-pub(crate) mod net_flow;
-#[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
-pub(crate) mod placement;
-#[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
-#[path = "../samples/subsys_sample.rs"]
-pub(crate) mod sample;
+/// Declares the subsystems: for each, its module (built only if its Kconfig
+/// option is set), its [`SubsysId`] variant with a fixed bit, its name (the
+/// mount option and file prefix) and the type implementing [`Subsys`].
+/// Generates the modules, `SubsysId`, `SubsysId::ALL`, [`NR_SUBSYS`] and the
+/// dispatch by id ([`SubsysId::ops`], [`SubsysId::name`]).
+macro_rules! subsystems {
+    ($(
+        $(#[doc = $doc:literal])*
+        $id:ident = $bit:literal, $name:literal, $cfg:ident,
+        $module:ident $(in $path:literal)? :: $ty:ident;
+    )*) => {
+        $(
+            #[cfg($cfg)]
+            $(#[path = $path])?
+            pub(crate) mod $module;
+        )*
 
-/// The subsystems this module can have, in registry (and bit) order. Each
-/// is built only if its Kconfig option is set; ids and bits are fixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum SubsysId {
-    /// CPU placement (`cpuset`).
-    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-    Cpuset = 0,
-    /// Memory node placement (`memset`).
-    #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-    Memset = 1,
-    /// Network flow (traffic class) id (`net_flow`).
-    #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
-    NetFlow = 2,
-    /// Counters for tests and debugging (`debug`).
-    #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
-    Debug = 3,
-    /// The example subsystem of `samples/subsys_sample.rs` (`sample`).
-    #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
-    Sample = 4,
+        /// The subsystems this module can have, in registry (and bit) order.
+        /// Each is built only if its Kconfig option is set; ids and bits are
+        /// fixed.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub(crate) enum SubsysId {
+            $(
+                $(#[doc = $doc])*
+                #[cfg($cfg)]
+                $id = $bit,
+            )*
+        }
+
+        /// Size of per-subsystem arrays: one more than the largest id.
+        pub(crate) const NR_SUBSYS: usize = {
+            let mut n = 0;
+            $(
+                if $bit + 1 > n {
+                    n = $bit + 1;
+                }
+            )*
+            n
+        };
+
+        impl SubsysId {
+            /// Every subsystem built into the module, in registry order.
+            pub(crate) const ALL: &'static [SubsysId] = &[$(
+                #[cfg($cfg)]
+                SubsysId::$id,
+            )*];
+
+            /// The subsystem's operations.
+            pub(crate) fn ops(self) -> &'static dyn SubsysOps {
+                match self {
+                    $(
+                        #[cfg($cfg)]
+                        SubsysId::$id => &Adapter::<$module::$ty>::NEW,
+                    )*
+                }
+            }
+
+            /// The subsystem's name, as used in mount options and file
+            /// prefixes.
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(
+                        #[cfg($cfg)]
+                        SubsysId::$id => $name,
+                    )*
+                }
+            }
+        }
+    };
 }
 
-/// Size of per-subsystem arrays: one more than the largest id.
-pub(crate) const NR_SUBSYS: usize = 5;
+// Adding a subsystem: its file under rust/subsys/, one line here, and its
+// Kconfig option (Kconfig, and Kbuild's `container-cfgs`).
+subsystems! {
+    /// CPU placement (`cpuset`).
+    Cpuset = 0, "cpuset", CONFIG_TASK_CONTAINERS_CPUSET, cpuset::Cpuset;
+    /// Memory node placement (`memset`).
+    Memset = 1, "memset", CONFIG_TASK_CONTAINERS_MEMSET, memset::Memset;
+    /// Network flow (traffic class) id (`net_flow`).
+    NetFlow = 2, "net_flow", CONFIG_TASK_CONTAINERS_NET_FLOW, net_flow::NetFlow;
+    /// Counters for tests and debugging (`debug`).
+    Debug = 3, "debug", CONFIG_TASK_CONTAINERS_DEBUG, debug::Debug;
+    /// The example subsystem of `samples/subsys_sample.rs` (`sample`).
+    Sample = 4, "sample", CONFIG_TASK_CONTAINERS_SAMPLE,
+        sample in "../samples/subsys_sample.rs" :: Sample;
+}
+
+/// Shared by cpuset and memset.
+#[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
+pub(crate) mod placement;
 
 impl SubsysId {
-    /// Every subsystem built into the module, in registry order.
-    pub(crate) const ALL: &'static [SubsysId] = &[
-        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-        SubsysId::Cpuset,
-        #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-        SubsysId::Memset,
-        #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
-        SubsysId::NetFlow,
-        #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
-        SubsysId::Debug,
-        #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
-        SubsysId::Sample,
-    ];
-
     /// The subsystem's index in per-container arrays.
     pub(crate) const fn index(self) -> usize {
         self as usize
@@ -94,38 +133,6 @@ impl SubsysId {
             .iter()
             .copied()
             .find(|id| id.index() as u32 == index)
-    }
-
-    /// The subsystem's operations.
-    pub(crate) fn ops(self) -> &'static dyn SubsysOps {
-        match self {
-            #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-            SubsysId::Cpuset => &Adapter::<cpuset::Cpuset>::NEW,
-            #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-            SubsysId::Memset => &Adapter::<memset::Memset>::NEW,
-            #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
-            SubsysId::NetFlow => &Adapter::<net_flow::NetFlow>::NEW,
-            #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
-            SubsysId::Debug => &Adapter::<debug::Debug>::NEW,
-            #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
-            SubsysId::Sample => &Adapter::<sample::Sample>::NEW,
-        }
-    }
-
-    /// The subsystem's name, as used in mount options and file prefixes.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-            SubsysId::Cpuset => "cpuset",
-            #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-            SubsysId::Memset => "memset",
-            #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
-            SubsysId::NetFlow => "net_flow",
-            #[cfg(CONFIG_TASK_CONTAINERS_DEBUG)]
-            SubsysId::Debug => "debug",
-            #[cfg(CONFIG_TASK_CONTAINERS_SAMPLE)]
-            SubsysId::Sample => "sample",
-        }
     }
 }
 

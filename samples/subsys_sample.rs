@@ -23,8 +23,8 @@
 //! in the task hooks (including vetoing a move).
 //!
 //! To write your own, copy this file to `rust/subsys/<name>.rs`, then
-//! register it in `rust/subsys.rs` (a `SubsysId` variant, its name, its
-//! `ops()` arm) and give it a Kconfig option. See
+//! register it with one line of the `subsystems!` table in `rust/subsys.rs`
+//! and give it a Kconfig option. See
 //! `Documentation/subsystem-api.rst` for the context each hook runs in.
 
 // A subsystem is safe Rust: it sees tasks as `&Task` and containers as
