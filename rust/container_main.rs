@@ -55,7 +55,7 @@ struct ContainerModule {
     /// `/proc/containers` and `/proc/container_membership`.
     _proc: ffi::proc::ProcFiles,
     /// The fork and exit hooks.
-    _hooks: ffi::tracepoint::Hooks,
+    _hooks: ffi::tracepoint::Hooks<world::World>,
     /// The fault-injection attribute of the fork hook (after the hooks).
     _faults: ffi::fault::FaultAttrs,
     /// CPU hotplug callbacks and the optional placement hooks.

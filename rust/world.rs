@@ -8,6 +8,7 @@
 use crate::container::{Container, Node};
 use crate::events::{Due, Pending, ReleaseQueue};
 use crate::ffi::task::{self, Task};
+use crate::ffi::tracepoint::TaskHooks;
 use crate::ffi::umh;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{self, Forked, Membership, Reservation, POOL_LOW, POOL_SIZE};
@@ -245,7 +246,7 @@ impl World {
 
     /// Fork hook: `child` (not yet running) joins the containers of the
     /// forking task. Atomic context.
-    pub(crate) fn on_fork(this: ArcBorrow<'_, World>, child: &Task) {
+    fn fork_task(this: ArcBorrow<'_, World>, child: &Task) {
         let parent = task::key(task::current_ref());
         let mut m = this.members.lock();
         let deferred = match m.fork(parent, task::key(child), || task::group_key(child)) {
@@ -342,7 +343,7 @@ impl World {
 
     /// Exit hook: `task` (the current task) leaves its containers. Atomic
     /// context.
-    pub(crate) fn on_exit(this: ArcBorrow<'_, World>, task: &Task) {
+    fn exit_task(this: ArcBorrow<'_, World>, task: &Task) {
         if umh::exited(task::key(task)) {
             // A release agent ended: another may start.
             Arc::from(this).queue_events();
@@ -401,6 +402,21 @@ impl World {
     pub(crate) fn bound_slot(&self, id: SubsysId) -> Option<usize> {
         let v = self.bound.get(id.index())?.load(Ordering::Acquire);
         v.checked_sub(1)
+    }
+}
+
+impl TaskHooks for World {
+    fn on_fork(this: ArcBorrow<'_, Self>, child: &Task) {
+        World::fork_task(this, child)
+    }
+
+    fn on_exit(this: ArcBorrow<'_, Self>, task: &Task) {
+        World::exit_task(this, task)
+    }
+
+    /// A fork may have queued a pool refill holding the world.
+    fn quiesce(&self) {
+        self.flush()
     }
 }
 

@@ -14,7 +14,6 @@
 
 use super::bindings;
 use super::task::{self, Task};
-use crate::world::World;
 use core::ffi::c_void;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -105,59 +104,104 @@ pub(crate) fn sender_context() -> bool {
     unsafe { bindings::container_helper_sender_context() }
 }
 
+/// What the `LOCAL_OUT` hook does with each packet, on the value
+/// [`enable`] registered it with. Runs in the context that sends the packet
+/// (task, or softirq for retransmits and ACK-clocked sends), possibly with
+/// interrupts off: it must not sleep.
+pub(crate) trait LocalOut: Send + Sync + 'static {
+    /// Sees (and may re-mark) an outgoing packet.
+    fn local_out(&self, pkt: &mut Packet<'_>);
+}
+
 /// The `LOCAL_OUT` hook.
 ///
 /// # Safety
 ///
-/// `priv_` is the `Arc<World>` registered by [`enable`], alive until
+/// `priv_` is the `Arc<T>` registered by [`enable`], alive until
 /// [`disable`] has waited for running hooks; `skb` is a valid packet.
-unsafe extern "C" fn local_out(priv_: *mut c_void, skb: *mut bindings::sk_buff) -> c_uint {
+unsafe extern "C" fn local_out<T: LocalOut>(
+    priv_: *mut c_void,
+    skb: *mut bindings::sk_buff,
+) -> c_uint {
     // SAFETY: Per the function's safety requirements.
-    let world = unsafe { Arc::<World>::borrow(priv_) };
+    let this = unsafe { Arc::<T>::borrow(priv_) };
     // INVARIANT: `skb` is valid and the hook may modify it.
     let mut pkt = Packet {
         skb,
         _life: PhantomData,
     };
-    crate::subsys::net_flow::local_out(&world, &mut pkt);
+    this.local_out(&mut pkt);
     bindings::NF_ACCEPT
 }
 
-/// The `Arc<World>` (foreign form) the registered hook uses, or null when
-/// no hook is registered.
-static HOOK_WORLD: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// A registered hook: the data it was registered with and how to release
+/// it.
+struct Registered {
+    /// An `Arc<T>` in foreign form, the hook's `priv`.
+    data: *mut c_void,
+    /// Releases `data` (`Arc::<T>::from_foreign`, for the `T` of
+    /// [`enable`]).
+    release: unsafe fn(*mut c_void),
+}
 
-/// Registers the hook in every network namespace, present and future. The
-/// caller serialises [`enable`] and [`disable`] (registry mutex). Process
-/// context; may sleep.
-pub(crate) fn enable(world: &Arc<World>) -> Result {
-    if !HOOK_WORLD.load(Ordering::Acquire).is_null() {
+/// Releases an `Arc<T>` in foreign form.
+///
+/// # Safety
+///
+/// `data` came from `Arc::<T>::into_foreign` and is not used any more.
+unsafe fn release<T: LocalOut>(data: *mut c_void) {
+    // SAFETY: Per the function's safety requirements.
+    drop(unsafe { Arc::<T>::from_foreign(data) });
+}
+
+/// The registered hook (a `KBox<Registered>` in raw form), or null when no
+/// hook is registered.
+static HOOK: AtomicPtr<Registered> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Registers the hook in every network namespace, present and future, to
+/// call `data`'s [`LocalOut`]. Nothing if a hook is registered already.
+/// The caller serialises [`enable`] and [`disable`] (registry mutex).
+/// Process context; may sleep.
+pub(crate) fn enable<T: LocalOut>(data: &Arc<T>) -> Result {
+    if !HOOK.load(Ordering::Acquire).is_null() {
         return Ok(());
     }
-    let data = world.clone().into_foreign().cast_mut();
-    // SAFETY: `local_out` has the callback prototype; `data` stays valid
-    // until `disable` releases it after unregistering.
-    let ret = unsafe { bindings::container_helper_net_hooks_register(Some(local_out), data) };
+    let mut reg = KBox::new(
+        Registered {
+            data: core::ptr::null_mut(),
+            release: release::<T>,
+        },
+        GFP_KERNEL,
+    )?;
+    reg.data = data.clone().into_foreign().cast_mut();
+    // SAFETY: `local_out::<T>` has the callback prototype; `reg.data` stays
+    // valid until `disable` releases it after unregistering.
+    let ret =
+        unsafe { bindings::container_helper_net_hooks_register(Some(local_out::<T>), reg.data) };
     if ret != 0 {
-        // SAFETY: Not registered: `data` is unused.
-        drop(unsafe { Arc::<World>::from_foreign(data) });
+        // SAFETY: Not registered: `reg.data` is unused.
+        unsafe { (reg.release)(reg.data) };
         return Err(Error::from_errno(ret));
     }
-    HOOK_WORLD.store(data, Ordering::Release);
+    HOOK.store(KBox::into_raw(reg), Ordering::Release);
     Ok(())
 }
 
 /// Unregisters the hook everywhere and waits for running hooks. Process
 /// context; may sleep.
 pub(crate) fn disable() {
-    let data = HOOK_WORLD.swap(core::ptr::null_mut(), Ordering::AcqRel);
-    if data.is_null() {
+    let reg = HOOK.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    if reg.is_null() {
         return;
     }
+    // SAFETY: `reg` came from `KBox::into_raw` in `enable` and was taken
+    // out of `HOOK`: it is ours.
+    let reg = unsafe { KBox::from_raw(reg) };
     // SAFETY: Registered by `enable`; this also waits for running hooks.
     unsafe { bindings::container_helper_net_hooks_unregister() };
-    // SAFETY: `data` came from `into_foreign` in `enable`; no hook uses it.
-    drop(unsafe { Arc::<World>::from_foreign(data) });
+    // SAFETY: `reg.data` came from `into_foreign` of the `T` `reg.release`
+    // was made for, and no hook uses it any more.
+    unsafe { (reg.release)(reg.data) };
 }
 
 /// Keeps the hook from outliving the module: [`disable`] on drop.

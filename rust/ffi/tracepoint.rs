@@ -14,29 +14,41 @@
 //! C header: [`include/trace/events/task.h`](srctree/include/trace/events/task.h)
 
 use super::bindings;
-use super::task;
-use crate::world::World;
+use super::task::{self, Task};
+use core::marker::PhantomData;
 use kernel::c_str;
 use kernel::ffi::{c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 use kernel::types::ForeignOwnable;
+
+/// What the probes call, on the value [`Hooks::new`] registered them with.
+pub(crate) trait TaskHooks: Send + Sync + 'static {
+    /// `child` is a new task, not yet run, seen from its parent's context.
+    /// Atomic context (preemption off): must not sleep.
+    fn on_fork(this: ArcBorrow<'_, Self>, child: &Task);
+    /// `task` (current) is exiting. Atomic context: must not sleep.
+    fn on_exit(this: ArcBorrow<'_, Self>, task: &Task);
+    /// Called when the probes are gone and none runs any more, before the
+    /// last reference is dropped: e.g. waits for work a probe queued.
+    fn quiesce(&self);
+}
 
 /// Probe on `task_newtask(task, clone_flags)`.
 ///
 /// # Safety
 ///
-/// Called by the tracepoint with `data` as registered (an `Arc<World>` in
+/// Called by the tracepoint with `data` as registered (an `Arc<T>` in
 /// foreign form, alive while registered) and a valid new task.
-unsafe extern "C" fn fork_probe(
+unsafe extern "C" fn fork_probe<T: TaskHooks>(
     data: *mut c_void,
     child: *mut bindings::task_struct,
     _flags: c_ulong,
 ) {
     // SAFETY: Per the function's safety requirements.
-    let (world, child) = unsafe { (Arc::<World>::borrow(data), task::from_raw(child)) };
-    World::on_fork(world, child);
+    let (this, child) = unsafe { (Arc::<T>::borrow(data), task::from_raw(child)) };
+    T::on_fork(this, child);
 }
 
 /// Probe on `sched_process_exit(task)`.
@@ -44,10 +56,10 @@ unsafe extern "C" fn fork_probe(
 /// # Safety
 ///
 /// As for [`fork_probe`]; `p` is the exiting (current) task.
-unsafe extern "C" fn exit_probe(data: *mut c_void, p: *mut bindings::task_struct) {
+unsafe extern "C" fn exit_probe<T: TaskHooks>(data: *mut c_void, p: *mut bindings::task_struct) {
     // SAFETY: Per the function's safety requirements.
-    let (world, p) = unsafe { (Arc::<World>::borrow(data), task::from_raw(p)) };
-    World::on_exit(world, p);
+    let (this, p) = unsafe { (Arc::<T>::borrow(data), task::from_raw(p)) };
+    T::on_exit(this, p);
 }
 
 /// One registered probe.
@@ -87,38 +99,42 @@ impl Probe {
 ///
 /// # Invariants
 ///
-/// `data` owns an `Arc<World>` reference; both probes are registered with
-/// it until [`Drop`], which unregisters them, waits for running probes and
+/// `data` owns an `Arc<T>` reference; both probes are registered with it
+/// until [`Drop`], which unregisters them, waits for running probes and
 /// then releases `data`.
-pub(crate) struct Hooks {
-    /// The `Arc<World>` passed to the probes.
+pub(crate) struct Hooks<T: TaskHooks> {
+    /// The `Arc<T>` passed to the probes.
     data: *mut c_void,
     /// The fork probe.
     fork: Probe,
     /// The exit probe.
     exit: Probe,
+    /// The type `data` points to.
+    _hooks: PhantomData<Arc<T>>,
 }
 
-// SAFETY: The probes may run on any CPU; `Hooks` only (un)registers them.
-unsafe impl Send for Hooks {}
+// SAFETY: The probes may run on any CPU (`T` is `Send + Sync`); `Hooks`
+// only (un)registers them.
+unsafe impl<T: TaskHooks> Send for Hooks<T> {}
 // SAFETY: `Hooks` has no methods taking `&self`.
-unsafe impl Sync for Hooks {}
+unsafe impl<T: TaskHooks> Sync for Hooks<T> {}
 
-impl Hooks {
-    /// Registers the fork and exit probes for `world`.
-    pub(crate) fn new(world: Arc<World>) -> Result<Self> {
-        let data = world.into_foreign().cast_mut();
-        let fork = match Probe::register(c_str!("task_newtask"), fork_probe as *mut c_void, data) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: `data` came from `into_foreign` and is unused.
-                drop(unsafe { Arc::<World>::from_foreign(data) });
-                return Err(e);
-            }
-        };
+impl<T: TaskHooks> Hooks<T> {
+    /// Registers the fork and exit probes, which call `hooks`.
+    pub(crate) fn new(hooks: Arc<T>) -> Result<Self> {
+        let data = hooks.into_foreign().cast_mut();
+        let fork =
+            match Probe::register(c_str!("task_newtask"), fork_probe::<T> as *mut c_void, data) {
+                Ok(p) => p,
+                Err(e) => {
+                    // SAFETY: `data` came from `into_foreign` and is unused.
+                    drop(unsafe { Arc::<T>::from_foreign(data) });
+                    return Err(e);
+                }
+            };
         let exit = match Probe::register(
             c_str!("sched_process_exit"),
-            exit_probe as *mut c_void,
+            exit_probe::<T> as *mut c_void,
             data,
         ) {
             Ok(p) => p,
@@ -127,25 +143,29 @@ impl Hooks {
                 // SAFETY: No probe can run any more once this returns.
                 unsafe { bindings::container_helper_tracepoint_sync() };
                 // SAFETY: `data` came from `into_foreign` and is unused now.
-                drop(unsafe { Arc::<World>::from_foreign(data) });
+                drop(unsafe { Arc::<T>::from_foreign(data) });
                 return Err(e);
             }
         };
         // INVARIANT: Both probes are registered with `data`.
-        Ok(Self { data, fork, exit })
+        Ok(Self {
+            data,
+            fork,
+            exit,
+            _hooks: PhantomData,
+        })
     }
 }
 
-impl Drop for Hooks {
+impl<T: TaskHooks> Drop for Hooks<T> {
     fn drop(&mut self) {
         self.fork.unregister(self.data);
         self.exit.unregister(self.data);
         // SAFETY: Waits for probes still running on other CPUs.
         unsafe { bindings::container_helper_tracepoint_sync() };
-        // SAFETY: `data` owns an `Arc<World>` (type invariant) and no probe
+        // SAFETY: `data` owns an `Arc<T>` (type invariant) and no probe
         // uses it any more.
-        let world = unsafe { Arc::<World>::from_foreign(self.data) };
-        // A fork may have queued a pool refill holding the world.
-        world.flush();
+        let hooks = unsafe { Arc::<T>::from_foreign(self.data) };
+        hooks.quiesce();
     }
 }

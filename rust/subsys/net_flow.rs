@@ -282,13 +282,20 @@ fn current_classid(world: &World) -> u32 {
     }
 }
 
+/// The world is what the packet hook is registered with ([`net::enable`]).
+impl net::LocalOut for World {
+    fn local_out(&self, pkt: &mut Packet<'_>) {
+        local_out(self, pkt)
+    }
+}
+
 /// The `LOCAL_OUT` hook: a packet a tagged task sends carries its class
 /// id, and so does its socket from then on. Packets sent in softirq
 /// context, with softirqs off (TCP's `release_cb` sending what was
 /// deferred), by a kernel thread or by an exiting task keep what the IP
 /// layer copied from `sk_priority`, which the owner's earlier sends (or its
 /// last move) stamped.
-pub(crate) fn local_out(world: &World, pkt: &mut Packet<'_>) {
+fn local_out(world: &World, pkt: &mut Packet<'_>) {
     if !net::sender_context() {
         return;
     }
