@@ -37,7 +37,6 @@
 
 use super::bindings;
 use super::task::{self, Task};
-use crate::world::World;
 use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
@@ -46,8 +45,85 @@ use kernel::error::to_result;
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 use kernel::str::CStr;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 use kernel::types::ForeignOwnable;
+
+/// What the placement callbacks call, on the value [`Placement::new`] was
+/// given.
+pub(crate) trait Placed: Send + Sync + 'static {
+    /// Confines `mask`, the CPUs the kernel computed for `task`
+    /// (`sched_setaffinity()`, the cgroup cpuset), to where `task` may run;
+    /// returns whether it changed `mask`. Under `rcu_read_lock()`: must not
+    /// sleep.
+    fn restrict_cpus(&self, task: &Task, mask: &mut Bits) -> bool;
+    /// The current task, new, is about to run for the first time (see
+    /// [`queue_fixup`]). Process context, may sleep.
+    fn first_run(&self);
+    /// CPUs came or went (hotplug callback: process context, may sleep,
+    /// but the transition waits for it).
+    fn cpus_changed(this: ArcBorrow<'_, Self>);
+    /// Called when no callback runs any more, before the last reference is
+    /// dropped: e.g. waits for work a callback queued.
+    fn quiesce(&self);
+}
+
+/// The value the callbacks report to, and its [`Placed`] functions,
+/// instantiated for its type by [`Placement::new`].
+struct Target {
+    /// An `Arc<T>` in foreign form.
+    data: *mut c_void,
+    /// [`Placed::restrict_cpus`] of `T`.
+    restrict: unsafe fn(*mut c_void, &Task, &mut Bits) -> bool,
+    /// [`Placed::first_run`] of `T`.
+    first_run: unsafe fn(*mut c_void),
+    /// [`Placed::cpus_changed`] of `T`.
+    cpus_changed: unsafe fn(*mut c_void),
+    /// [`Placed::quiesce`] of `T`, then releases `data`.
+    release: unsafe fn(*mut c_void),
+}
+
+impl Target {
+    /// The target for `data`.
+    fn new<T: Placed>(data: Arc<T>) -> Self {
+        /// # Safety
+        ///
+        /// `data` is a live `Arc<T>` in foreign form.
+        unsafe fn restrict<T: Placed>(data: *mut c_void, task: &Task, mask: &mut Bits) -> bool {
+            // SAFETY: Per the function's safety requirements.
+            unsafe { Arc::<T>::borrow(data) }.restrict_cpus(task, mask)
+        }
+        /// # Safety
+        ///
+        /// As for `restrict`.
+        unsafe fn first_run<T: Placed>(data: *mut c_void) {
+            // SAFETY: Per the function's safety requirements.
+            unsafe { Arc::<T>::borrow(data) }.first_run()
+        }
+        /// # Safety
+        ///
+        /// As for `restrict`.
+        unsafe fn cpus_changed<T: Placed>(data: *mut c_void) {
+            // SAFETY: Per the function's safety requirements.
+            T::cpus_changed(unsafe { Arc::<T>::borrow(data) })
+        }
+        /// # Safety
+        ///
+        /// `data` came from `Arc::<T>::into_foreign` and no callback uses
+        /// it any more.
+        unsafe fn release<T: Placed>(data: *mut c_void) {
+            // SAFETY: Per the function's safety requirements.
+            let this = unsafe { Arc::<T>::from_foreign(data) };
+            this.quiesce();
+        }
+        Self {
+            data: data.into_foreign().cast_mut(),
+            restrict: restrict::<T>,
+            first_run: first_run::<T>,
+            cpus_changed: cpus_changed::<T>,
+            release: release::<T>,
+        }
+    }
+}
 
 /// Words in a [`Bits`] mask.
 pub(crate) const MAX_WORDS: usize = 16;
@@ -288,9 +364,9 @@ static CPUSET_UNLOCK: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
 static ENABLED_KEY: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
 /// Fork fix-ups queued and not finished (see [`queue_fixup`]).
 static PENDING: AtomicUsize = AtomicUsize::new(0);
-/// The world the restrict and hotplug callbacks report to (an
-/// `Arc<World>` in foreign form), or null.
-static WORLD: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+/// What the restrict, fix-up and hotplug callbacks report to (a
+/// `KBox<Target>` in raw form), or null.
+static TARGET: AtomicPtr<Target> = AtomicPtr::new(core::ptr::null_mut());
 
 /// The optional facilities in use.
 pub(crate) fn features() -> Features {
@@ -319,17 +395,18 @@ type UnregisterFn = unsafe extern "C" fn(RestrictFn);
 /// kernel's contract).
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
 unsafe extern "C" fn restrict_cpus(p: *mut bindings::task_struct, mask: *mut bindings::cpumask) {
-    let data = WORLD.load(Ordering::Acquire);
-    if data.is_null() {
+    let target = TARGET.load(Ordering::Acquire);
+    if target.is_null() {
         return;
     }
-    // SAFETY: `WORLD` holds an `Arc<World>` until the hook is unregistered
+    // SAFETY: `TARGET` holds its target until the hook is unregistered
     // (which waits for RCU readers like this one); `p` is valid.
-    let (world, p) = unsafe { (Arc::<World>::borrow(data), task::from_raw(p)) };
+    let (target, p) = unsafe { (&*target, task::from_raw(p)) };
     let mut bits: Bits = [0; MAX_WORDS];
     // SAFETY: `mask` is valid; `bits` has room for `MAX_BITS` bits.
     unsafe { bindings::container_helper_cpumask_get(mask, bits.as_mut_ptr(), MAX_BITS as c_uint) };
-    if crate::subsys::cpuset::restrict(&world, p, &mut bits) {
+    // SAFETY: `target.data` is live while the target is (see above).
+    if unsafe { (target.restrict)(target.data, p, &mut bits) } {
         // SAFETY: `mask` is valid and writable; `bits` holds `MAX_BITS`
         // bits.
         unsafe { bindings::container_helper_cpumask_set(mask, bits.as_ptr(), MAX_BITS as c_uint) };
@@ -443,12 +520,11 @@ unsafe extern "C" fn run_fixup(head: *mut bindings::callback_head) {
     // SAFETY: `head` is the first field of a `#[repr(C)]` `Fixup` from
     // `new_fixup`, which `queue_fixup` gave to the task work, now done.
     unsafe { free_fixup(head.cast::<Fixup>()) };
-    let data = WORLD.load(Ordering::Acquire);
-    if !data.is_null() {
-        // SAFETY: `WORLD` holds an `Arc<World>` until `Placement` is
-        // dropped, which first waits for `PENDING` to drop to zero.
-        let world = unsafe { Arc::<World>::borrow(data) };
-        World::first_run(&world);
+    let target = TARGET.load(Ordering::Acquire);
+    if !target.is_null() {
+        // SAFETY: `TARGET` holds its target until `Placement` is dropped,
+        // which first waits for `PENDING` to drop to zero.
+        unsafe { ((*target).first_run)((*target).data) };
     }
     PENDING.fetch_sub(1, Ordering::AcqRel);
 }
@@ -471,16 +547,15 @@ fn wait_for_fixups() {
     unsafe { bindings::container_helper_synchronize_rcu_tasks() };
 }
 
-/// Tells the world that CPUs come or go; it re-applies placement from a
-/// work item, which waits for the transition to finish.
+/// Tells the target that CPUs come or go (the world re-applies placement
+/// from a work item, which waits for the transition to finish).
 #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
 fn hotplug() -> c_int {
-    let data = WORLD.load(Ordering::Acquire);
-    if !data.is_null() {
-        // SAFETY: `WORLD` holds an `Arc<World>` until the hotplug state is
+    let target = TARGET.load(Ordering::Acquire);
+    if !target.is_null() {
+        // SAFETY: `TARGET` holds its target until the hotplug state is
         // removed, which waits for running callbacks.
-        let world = unsafe { Arc::<World>::borrow(data) };
-        World::placement_changed(world);
+        unsafe { ((*target).cpus_changed)((*target).data) };
     }
     0
 }
@@ -510,8 +585,8 @@ fn symbol_get(name: &CStr) -> *mut c_void {
 ///
 /// # Invariants
 ///
-/// `WORLD` holds an `Arc<World>` reference from [`Placement::new`] until
-/// [`Drop`], which first unregisters everything that can call back.
+/// `TARGET` holds the target [`Placement::new`] made until [`Drop`], which
+/// first unregisters everything that can call back.
 pub(crate) struct Placement {
     /// `sched_cpus_restrict_unregister`, when the hook is registered.
     unregister: Option<UnregisterFn>,
@@ -530,7 +605,8 @@ impl Placement {
     /// Registers the hotplug callbacks and whatever optional hooks the
     /// kernel has for the subsystems built in, and says once in the kernel
     /// log what is missing.
-    pub(crate) fn new(world: Arc<World>) -> Result<Self> {
+    pub(crate) fn new<T: Placed>(target: Arc<T>) -> Result<Self> {
+        let target = KBox::new(Target::new(target), GFP_KERNEL)?;
         // SAFETY: Called once, at load; `Drop` frees them.
         to_result(unsafe { bindings::container_helper_placement_init() })?;
         // SAFETY: Read variables set at boot.
@@ -548,8 +624,8 @@ impl Placement {
                 MAX_BITS
             );
         }
-        WORLD.store(world.into_foreign().cast_mut(), Ordering::Release);
-        // `this` releases `WORLD` and whatever it holds on drop.
+        TARGET.store(KBox::into_raw(target), Ordering::Release);
+        // `this` releases `TARGET` and whatever it holds on drop.
         let mut this = Self {
             unregister: None,
             keys: None,
@@ -655,12 +731,13 @@ impl Drop for Placement {
         CPUSET_CPUS.store(core::ptr::null_mut(), Ordering::Release);
         CPUSET_LOCK.store(core::ptr::null_mut(), Ordering::Release);
         CPUSET_UNLOCK.store(core::ptr::null_mut(), Ordering::Release);
-        let data = WORLD.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if !data.is_null() {
-            // SAFETY: `data` came from `into_foreign` in `new` and nothing
-            // can call back any more (type invariant).
-            let world = unsafe { Arc::<World>::from_foreign(data) };
-            world.flush();
+        let target = TARGET.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !target.is_null() {
+            // SAFETY: `target` came from `KBox::into_raw` in `new` and was
+            // taken out of `TARGET`: it is ours.
+            let target = unsafe { KBox::from_raw(target) };
+            // SAFETY: Nothing can call back any more (type invariant).
+            unsafe { (target.release)(target.data) };
         }
         // SAFETY: Allocated in `new`; the hierarchies, whose tasks are the
         // only ones confined through them, are gone (the module is being

@@ -36,7 +36,7 @@
 use crate::cftype::{errno, Buf};
 use crate::container::Container;
 use crate::ffi::opener::Opener;
-use crate::ffi::placement::{Bits, MAX_WORDS};
+use crate::ffi::placement::{Bits, Placed, MAX_WORDS};
 use crate::ffi::task::{self, Task};
 use crate::logic::cpulist;
 use crate::logic::cpuset_rules::{self, AsPeer, Change};
@@ -46,7 +46,7 @@ use crate::world::{Registry, World};
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, ArcBorrow};
 
 /// What a placement subsystem places tasks on: CPUs or memory nodes.
 pub(crate) trait Resource: Sync + 'static {
@@ -564,5 +564,35 @@ pub(crate) fn cpus_allowed(world: &World, task: &Task, out: &mut Bits) -> bool {
             true
         }
         None => false,
+    }
+}
+
+/// The world is what the placement callbacks report to
+/// ([`Placement::new`](crate::ffi::placement::Placement::new)).
+impl Placed for World {
+    fn restrict_cpus(&self, task: &Task, mask: &mut Bits) -> bool {
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+        return crate::subsys::cpuset::restrict(self, task, mask);
+        #[cfg(not(CONFIG_TASK_CONTAINERS_CPUSET))]
+        {
+            let _ = (task, mask);
+            false
+        }
+    }
+
+    fn first_run(&self) {
+        World::first_run(self)
+    }
+
+    fn cpus_changed(this: ArcBorrow<'_, Self>) {
+        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+        World::placement_changed(this);
+        #[cfg(not(CONFIG_TASK_CONTAINERS_CPUSET))]
+        let _ = this;
+    }
+
+    /// A callback may have queued work holding the world.
+    fn quiesce(&self) {
+        self.flush()
     }
 }
