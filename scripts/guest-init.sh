@@ -10,7 +10,8 @@
 # environment): container_cmd, a file holding the command to run (written
 # by vm.sh into the output directory); container_out, that directory, which
 # the host exports read-write under the 9p tag virtme.initmount0;
-# container_cwd, the working directory. The root file system is the host's, read-only over 9p, as with
+# container_cwd, the working directory; container_tty, 1 when vm.sh runs on
+# a terminal. The root file system is the host's, read-only over 9p, as with
 # virtme-ng; /tmp gets a writable overlay (the host's files stay visible).
 # The command's output goes to virtme-ng's stdout/stderr ports, its status
 # to the ret port, then the guest powers off.
@@ -49,9 +50,13 @@ port() {
 	echo /dev/console
 }
 out=$(port virtme.stdout) err=$(port virtme.stderr) ret=$(port virtme.ret)
+# Standard input is the host's terminal (virtme-ng's stdin port) when vm.sh
+# runs on one (container_tty=1: make run's shell), else nothing.
+in=/dev/null
+[ "${container_tty:-0}" = 1 ] && in=$(port virtme.stdin)
 
 cd "${container_cwd:-/}" || exit 1
-setsid bash "$container_cmd" < /dev/null > "$out" 2> "$err"
+setsid bash "$container_cmd" < "$in" > "$out" 2> "$err"
 rc=$?
 [ "$ret" = /dev/console ] || echo "$rc" > "$ret"
 sync

@@ -60,7 +60,9 @@ kargs="console=hvc0 ignore_loglevel oops=panic panic=-1"
 printf '%s\n' "$cmd" > "$out/cmd"
 init=
 if [ "${CONTAINER_VNG_INIT:-0}" != 1 ]; then
-	init="-append $(printf '%q' "rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose ro raid=noautodetect $kargs container_out=$out container_cmd=$out/cmd container_cwd=$ROOT init=$ROOT/scripts/guest-init.sh")"
+	tty=0
+	[ -t 0 ] && [ -t 1 ] && tty=1
+	init="-append $(printf '%q' "rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose ro raid=noautodetect $kargs container_out=$out container_cmd=$out/cmd container_cwd=$ROOT container_tty=$tty init=$ROOT/scripts/guest-init.sh")"
 fi
 run_vng() {
 	"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
