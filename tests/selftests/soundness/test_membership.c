@@ -283,7 +283,7 @@ static bool empties(const char *path)
 	return false;
 }
 
-TEST_F_TIMEOUT(m, procs_move_takes_every_thread, 300)
+TEST_F_TIMEOUT(m, procs_move_takes_every_thread, CT_STRESS_TIMEOUT)
 {
 	const char *from = "a", *to = "a2", *t;
 	int fds[2], moves = 0;
@@ -311,7 +311,7 @@ TEST_F_TIMEOUT(m, procs_move_takes_every_thread, 300)
 	close(fds[0]);
 	ASSERT_EQ(1, ct_count_id(P("a/container.procs"), self->child));
 
-	end = now() + 4;
+	end = now() + ct_stress_seconds(4);
 	do {
 		ASSERT_EQ(0, ct_write_id(P("%s/container.procs", to), self->child));
 		moves++;
