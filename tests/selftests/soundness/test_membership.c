@@ -178,7 +178,7 @@ static void *mover(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(m, early_move_keeps_other_hierarchies, 300)
+TEST_F_TIMEOUT(m, early_move_keeps_other_hierarchies, CT_STRESS_TIMEOUT)
 {
 	pthread_t sp[3], mv;
 	double end;
@@ -197,7 +197,7 @@ TEST_F_TIMEOUT(m, early_move_keeps_other_hierarchies, 300)
 	ASSERT_EQ(0, pthread_create(&mv, NULL, mover, P("a/container.procs")));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, pthread_create(&sp[i], NULL, spawner, NULL));
-	end = now() + 5;
+	end = now() + ct_stress_seconds(5);
 	while (now() < end && !atomic_load(&escaped))
 		usleep(50000);
 	atomic_store(&stop, true);
