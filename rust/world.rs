@@ -3,7 +3,13 @@
 //! The module's state: the registry of hierarchies and containers.
 //!
 //! There is one [`World`], created at module load and reachable from every
-//! VFS object (superblock → hierarchy → world), so there are no globals.
+//! VFS object (superblock → hierarchy → world): hierarchies, containers and
+//! membership live in it, not in globals. Module-wide statics remain,
+//! still to move into their owners: the placement hooks and symbols
+//! (`ffi/placement.rs`), the run counter of placement updates
+//! (`subsys/placement.rs`), the packet hook (`ffi/net.rs`), the
+//! release-agent slots (`ffi/umh.rs`), and net_flow's count of tagged
+//! containers and root class id (`subsys/net_flow.rs`).
 
 use crate::container::{Container, Node};
 use crate::events::{Due, Pending, ReleaseQueue};
