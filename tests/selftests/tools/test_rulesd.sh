@@ -357,24 +357,27 @@ test_lost_events_rescan() {
 	kill -STOP "$D2"
 	# 40 processes, at most for 15 s (soaking: 5000, for CONTAINER_SOAK
 	# seconds): a few dozen events fill a 4 KB buffer. Five long-lived
-	# matching ones among them, whose exec events are lost with the rest.
+	# matching ones among them, whose exec events are lost with the rest
+	# (they sleep a day: they must outlive the longest storm; reap kills
+	# them).
 	local i end=$((SECONDS + ${CONTAINER_SOAK:-15})) most=40 longs=() l true_bin
 	[ -z "${CONTAINER_SOAK:-}" ] || most=5000
 	true_bin=$(type -P true) || return 1
 	for ((i = 0; i < most && SECONDS < end; i++)); do
 		"$true_bin"
 		if ((i % 10 == 5 && ${#longs[@]} < 5)); then
-			spawn rdlong sleep 300
+			spawn rdlong sleep 86400
 			longs+=("$SPAWNED")
 		fi
 	done
 	while [ ${#longs[@]} -lt 5 ]; do
-		spawn rdlong sleep 300
+		spawn rdlong sleep 86400
 		longs+=("$SPAWNED")
 	done
 	ktap_print_msg "$i processes while the daemon was stopped"
 	kill -CONT "$D2"
 	for l in "${longs[@]}"; do
+		alive "$l" || fail "$l exited before the daemon could place it" || return 1
 		wait_for $LIMIT in_container "$A/storm" "$l" ||
 			fail "$l not in storm: $(tail -n 5 "$W/storm.log" | tr '\n' '|')" || return 1
 	done
