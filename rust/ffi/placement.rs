@@ -83,8 +83,8 @@ struct Target {
 }
 
 impl Target {
-    /// The target for `data`.
-    fn new<T: Placed>(data: Arc<T>) -> Self {
+    /// The functions for `T`, without data yet.
+    fn new<T: Placed>() -> Self {
         /// # Safety
         ///
         /// `data` is a live `Arc<T>` in foreign form.
@@ -116,7 +116,7 @@ impl Target {
             this.quiesce();
         }
         Self {
-            data: data.into_foreign().cast_mut(),
+            data: core::ptr::null_mut(),
             restrict: restrict::<T>,
             first_run: first_run::<T>,
             cpus_changed: cpus_changed::<T>,
@@ -606,7 +606,8 @@ impl Placement {
     /// kernel has for the subsystems built in, and says once in the kernel
     /// log what is missing.
     pub(crate) fn new<T: Placed>(target: Arc<T>) -> Result<Self> {
-        let target = KBox::new(Target::new(target), GFP_KERNEL)?;
+        // Allocated first: nothing below fails before `this` owns it all.
+        let mut boxed = KBox::new(Target::new::<T>(), GFP_KERNEL)?;
         // SAFETY: Called once, at load; `Drop` frees them.
         to_result(unsafe { bindings::container_helper_placement_init() })?;
         // SAFETY: Read variables set at boot.
@@ -624,7 +625,8 @@ impl Placement {
                 MAX_BITS
             );
         }
-        TARGET.store(KBox::into_raw(target), Ordering::Release);
+        boxed.data = target.into_foreign().cast_mut();
+        TARGET.store(KBox::into_raw(boxed), Ordering::Release);
         // `this` releases `TARGET` and whatever it holds on drop.
         let mut this = Self {
             unregister: None,
