@@ -17,6 +17,7 @@
 # to the ret port, then the guest powers off.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=linux
+: "${container_out:?not on the kernel command line}" "${container_cmd:?not on the kernel command line}"
 
 mount -t proc -o nosuid,noexec,nodev proc /proc
 mount -t sysfs -o nosuid,noexec,nodev sys /sys
