@@ -54,14 +54,17 @@ pub(crate) trait Placed: Send + Sync + 'static {
     /// Confines `mask`, the CPUs the kernel computed for `task`
     /// (`sched_setaffinity()`, the cgroup cpuset), to where `task` may run;
     /// returns whether it changed `mask`. Under `rcu_read_lock()`: must not
-    /// sleep.
-    fn restrict_cpus(&self, task: &Task, mask: &mut Bits) -> bool;
+    /// sleep. Called only with cpuset built; by default it changes nothing.
+    fn restrict_cpus(&self, _task: &Task, _mask: &mut Bits) -> bool {
+        false
+    }
     /// The current task, new, is about to run for the first time (see
     /// [`queue_fixup`]). Process context, may sleep.
     fn first_run(&self);
     /// CPUs came or went (hotplug callback: process context, may sleep,
-    /// but the transition waits for it).
-    fn cpus_changed(this: ArcBorrow<'_, Self>);
+    /// but the transition waits for it). Called only with cpuset built; by
+    /// default nothing happens.
+    fn cpus_changed(_this: ArcBorrow<'_, Self>) {}
     /// Called when no callback runs any more, before the last reference is
     /// dropped: e.g. waits for work a callback queued.
     fn quiesce(&self);

@@ -46,7 +46,7 @@ use crate::world::{Registry, World};
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::Arc;
 
 /// What a placement subsystem places tasks on: CPUs or memory nodes.
 pub(crate) trait Resource: Sync + 'static {
@@ -570,25 +570,18 @@ pub(crate) fn cpus_allowed(world: &World, task: &Task, out: &mut Bits) -> bool {
 /// The world is what the placement callbacks report to
 /// ([`Placement::new`](crate::ffi::placement::Placement::new)).
 impl Placed for World {
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
     fn restrict_cpus(&self, task: &Task, mask: &mut Bits) -> bool {
-        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-        return crate::subsys::cpuset::restrict(self, task, mask);
-        #[cfg(not(CONFIG_TASK_CONTAINERS_CPUSET))]
-        {
-            let _ = (task, mask);
-            false
-        }
+        crate::subsys::cpuset::restrict(self, task, mask)
     }
 
     fn first_run(&self) {
         World::first_run(self)
     }
 
-    fn cpus_changed(this: ArcBorrow<'_, Self>) {
-        #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+    #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
+    fn cpus_changed(this: kernel::sync::ArcBorrow<'_, Self>) {
         World::placement_changed(this);
-        #[cfg(not(CONFIG_TASK_CONTAINERS_CPUSET))]
-        let _ = this;
     }
 
     /// A callback may have queued work holding the world.
