@@ -212,8 +212,8 @@ for g in $(seq "$guests"); do
 	pids+=($!)
 	say "guest $g started ($(wc -l < "$out/g$g/run.list") programs; log: $out/g$g/vm.log)"
 	# vm.sh makes sure container.ko is built (it is: nothing to do) before
-	# it boots: the next guest starts once this one boots, so that no two
-	# makes run in the tree at once.
+	# it boots: the next guest starts once this one has said it boots, so
+	# that no two makes run in the tree at once.
 	for _ in $(seq 600); do
 		grep -q 'booting' "$out/g$g/vm.log" 2>/dev/null && break
 		kill -0 "${pids[-1]}" 2>/dev/null || break

@@ -10,10 +10,10 @@
 # (CONTAINER_KVM=1 opts in). Topology: 4 vCPUs, 2 sockets, 2 NUMA nodes.
 # QEMU 10.0's TCG aborts (iotlb_to_section assertion) while the guest probes
 # PCI when the CPU model has 5-level paging, so '-cpu max' is used with
-# la57=off. The guest's init is scripts/guest-init.sh (see below). --icount runs the guest with
-# QEMU's -icount: its clock advances by instructions executed, so timings
-# taken in the guest count instructions and do not depend on host load
-# (for benchmarks).
+# la57=off. The guest's init is scripts/guest-init.sh (see below).
+# --icount runs the guest with QEMU's -icount: its clock advances by
+# instructions executed, so timings taken in the guest count instructions
+# and do not depend on host load (for benchmarks).
 source "$(dirname "$0")/lib.sh"
 
 kdir=
