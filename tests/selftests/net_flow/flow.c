@@ -4,7 +4,17 @@
  * interpreter's start-up costs seconds in the emulated debug guest, and the
  * suite starts dozens of these).
  *
- *   flow write PATH VALUE        one write(2); prints "ok" or the errno name
+ *   flow [-n NETNS] [-c DEV] COMMAND...
+ *                                COMMAND in the network namespace NETNS
+ *                                (/run/netns/NETNS, as made by ip netns add);
+ *                                with -c, then prints "classes" and the bytes
+ *                                each traffic control class of DEV sent
+ *                                during COMMAND ("1:10=N", as tc names them)
+ *   flow classes DEV             the bytes each class of DEV has sent, the
+ *                                same way ("classes 1:10=N ...")
+ *   flow write PATH VALUE...     per VALUE, one write(2) of it to PATH, then
+ *                                one read: prints "ok" or the errno name,
+ *                                a space and what PATH then reads
  *   flow udp ADDR PORT COUNT SIZE [PRIO]
  *                                sends COUNT datagrams (SO_PRIORITY=PRIO if given)
  *   flow tcp-recv PORT [6]       accepts one connection, reads to EOF, prints bytes
@@ -20,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +40,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/gen_stats.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 
 /*
@@ -45,8 +60,9 @@ static int die(const char *what)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: flow write PATH VALUE | udp ADDR PORT COUNT SIZE [PRIO] |\n"
-			"       tcp-recv PORT [6] | tcp-send ADDR PORT BYTES [CTL]\n");
+	fprintf(stderr, "usage: flow [-n NETNS] [-c DEV] write PATH VALUE... | classes DEV |\n"
+			"       udp ADDR PORT COUNT SIZE [PRIO] | tcp-recv PORT [6] |\n"
+			"       tcp-send ADDR PORT BYTES [CTL]\n");
 	return 2;
 }
 
@@ -64,21 +80,161 @@ static long number(const char *s)
 	return v;
 }
 
-static int cmd_write(const char *path, const char *value)
+/* PATH's contents, up to the first newline, into BUF. */
+static void read_back(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_WRONLY);
-	const char *name;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
 
 	if (fd < 0)
 		die(path);
-	if (write(fd, value, strlen(value)) < 0) {
-		name = strerrorname_np(errno);
-		printf("%s\n", name ? name : "unknown");
-	} else {
-		printf("ok\n");
-	}
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		die(path);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 	close(fd);
+}
+
+static int cmd_write(const char *path, char **values, int count)
+{
+	char now[256];
+	const char *name;
+	int i, fd;
+
+	for (i = 0; i < count; i++) {
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			die(path);
+		if (write(fd, values[i], strlen(values[i])) < 0) {
+			name = strerrorname_np(errno);
+			printf("%s", name ? name : "unknown");
+		} else {
+			printf("ok");
+		}
+		close(fd);
+		read_back(path, now, sizeof(now));
+		printf(" %s\n", now);
+	}
 	return 0;
+}
+
+/* Enters the network namespace ip-netns(8) calls NAME. */
+static void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	if (setns(fd, CLONE_NEWNET))
+		die("setns");
+	close(fd);
+}
+
+static void drain(int s);
+
+/* A traffic control class and the bytes it has sent. */
+struct class_bytes {
+	unsigned int handle;
+	unsigned long long bytes;
+};
+
+#define MAX_CLASSES 16
+
+/* The bytes of each TCA_STATS_BASIC in the nested TCA_STATS2 attribute A. */
+static bool basic_bytes(struct rtattr *a, unsigned long long *bytes)
+{
+	int len = RTA_PAYLOAD(a);
+	struct gnet_stats_basic basic;
+
+	for (a = RTA_DATA(a); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == TCA_STATS_BASIC && RTA_PAYLOAD(a) >= sizeof(basic)) {
+			memcpy(&basic, RTA_DATA(a), sizeof(basic));
+			*bytes = basic.bytes;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The classes of device DEV (in this network namespace) into CB, with the
+ * bytes each has sent (what `tc -s class show` calls Sent); their number.
+ */
+static int dump_classes(const char *dev, struct class_bytes *cb)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	static char buf[65536];
+	struct nlmsghdr *nh;
+	struct rtattr *a;
+	struct tcmsg *tc;
+	int s, n = 0, alen;
+	ssize_t len;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETTCLASS;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.tc.tcm_family = AF_UNSPEC;
+	req.tc.tcm_ifindex = if_nametoindex(dev);
+	if (!req.tc.tcm_ifindex)
+		die(dev);
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		die("netlink socket");
+	if (send(s, &req, sizeof(req), 0) < 0)
+		die("RTM_GETTCLASS");
+	for (;;) {
+		len = recv(s, buf, sizeof(buf), 0);
+		if (len < 0)
+			die("netlink recv");
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				close(s);
+				return n;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				die("RTM_GETTCLASS");
+			}
+			if (nh->nlmsg_type != RTM_NEWTCLASS || n == MAX_CLASSES)
+				continue;
+			tc = NLMSG_DATA(nh);
+			alen = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*tc));
+			a = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof(*tc)));
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				if (a->rta_type == TCA_STATS2 && basic_bytes(a, &cb[n].bytes)) {
+					cb[n++].handle = tc->tcm_handle;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Prints the classes in NOW, each with its bytes less those in BEFORE. */
+static void print_classes(const struct class_bytes *now, int n,
+			  const struct class_bytes *before, int m)
+{
+	unsigned long long b;
+	int i, j;
+
+	printf("classes");
+	for (i = 0; i < n; i++) {
+		b = now[i].bytes;
+		for (j = 0; j < m; j++)
+			if (before[j].handle == now[i].handle)
+				b -= before[j].bytes;
+		printf(" %x:%x=%llu", TC_H_MAJ(now[i].handle) >> 16, TC_H_MIN(now[i].handle), b);
+	}
+	printf("\n");
+	fflush(stdout);
 }
 
 /* ADDR and PORT into SA; the address family. */
@@ -128,6 +284,8 @@ static int cmd_udp(char **argv, int argc)
 	while (count-- > 0)
 		if (sendto(s, payload, size, 0, (struct sockaddr *)&sa, len) < 0)
 			die("sendto");
+	/* Every datagram has left the qdisc (and is counted in its class). */
+	drain(s);
 	close(s);
 	free(payload);
 	return 0;
@@ -225,13 +383,19 @@ static int cmd_tcp_send(char **argv, int argc)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int command(int argc, char **argv)
 {
+	struct class_bytes cb[MAX_CLASSES];
+
 	if (argc < 2)
 		return usage();
+	if (!strcmp(argv[1], "classes") && argc == 3) {
+		print_classes(cb, dump_classes(argv[2], cb), NULL, 0);
+		return 0;
+	}
 	argc -= 2;
-	if (!strcmp(argv[1], "write") && argc == 2)
-		return cmd_write(argv[2], argv[3]);
+	if (!strcmp(argv[1], "write") && argc >= 2)
+		return cmd_write(argv[2], argv + 3, argc - 1);
 	if (!strcmp(argv[1], "udp") && (argc == 4 || argc == 5))
 		return cmd_udp(argv + 2, argc);
 	if (!strcmp(argv[1], "tcp-recv") && (argc == 1 || argc == 2))
@@ -239,4 +403,31 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "tcp-send") && (argc == 3 || argc == 4))
 		return cmd_tcp_send(argv + 2, argc);
 	return usage();
+}
+
+int main(int argc, char **argv)
+{
+	struct class_bytes before[MAX_CLASSES], after[MAX_CLASSES];
+	const char *dev = NULL;
+	int n, m, ret;
+
+	if (argc > 2 && !strcmp(argv[1], "-n")) {
+		enter_netns(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-c")) {
+		dev = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (!dev)
+		return command(argc, argv);
+	m = dump_classes(dev, before);
+	ret = command(argc, argv);
+	if (ret)
+		return ret;
+	n = dump_classes(dev, after);
+	print_classes(after, n, before, m);
+	return 0;
 }

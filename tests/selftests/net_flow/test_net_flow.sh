@@ -5,9 +5,16 @@
 # skb->priority, so an HTB qdisc puts them in that class without any filter.
 # Two network namespaces joined by a veth pair; HTB on the sender's side
 # with classes 1:10, 1:20 and the default 1:30; containers x (0x10010) and
-# y (0x10020). Every check reads `tc -s class show` byte counters.
-DIR=$(cd "$(dirname "$0")" && pwd)
+# y (0x10020). Every check reads the classes' byte counters (Sent in `tc -s
+# class show`), which the flow helper dumps over netlink.
+# The suite's directory (without dirname: each program started costs about a
+# second in the emulated guest).
+DIR=${BASH_SOURCE[0]%/*}
+[ "$DIR" != "${BASH_SOURCE[0]}" ] || DIR=.
+DIR=$(cd "$DIR" && pwd)
 source "$DIR/../lib/ktap_helpers.sh"
+# shellcheck source=/dev/null
+source "$DIR/../lib/shell_util.sh"
 
 FLOW=("$DIR/flow")
 # Bytes per TCP stream: 400 KB (each packet costs tens of milliseconds in
@@ -33,34 +40,57 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# class_bytes: bytes HTB classes 1:10, 1:20 and 1:30 have sent, in that
-# order (one tc and one awk: each program start costs about a second in
-# the emulated debug guest).
-class_bytes() {
-	tc -n "$NSA" -s class show dev veth0 |
-		awk '$1 == "class" { c = $3 } $1 == "Sent" { n[c] = $2 }
-			END { print n["1:10"] + 0, n["1:20"] + 0, n["1:30"] + 0 }'
+# parse_classes LINE: the flow helper's "classes 1:10=N 1:20=N 1:30=N" into
+# N10 N20 N30.
+parse_classes() {
+	local w
+	N10=0 N20=0 N30=0
+	for w in $1; do
+		case $w in
+		1:10=*) N10=${w#*=} ;;
+		1:20=*) N20=${w#*=} ;;
+		1:30=*) N30=${w#*=} ;;
+		esac
+	done
 }
 
-# snapshot: the three classes' counters into B10 B20 B30.
-snapshot() { read -r B10 B20 B30 < <(class_bytes); }
+# snapshot: the bytes HTB classes 1:10, 1:20 and 1:30 have sent, into B10
+# B20 B30 (the flow helper's netlink dump, what `tc -s class show` calls
+# Sent: each program started costs seconds in the emulated debug guest,
+# tc more than most).
+snapshot() {
+	parse_classes "$("${FLOW[@]}" -n "$NSA" classes veth0)"
+	B10=$N10 B20=$N20 B30=$N30
+}
 
 # deltas: bytes each class sent since the last snapshot into D10 D20 D30.
 deltas() {
-	local n10 n20 n30
-	read -r n10 n20 n30 < <(class_bytes)
-	D10=$(( n10 - B10 ))
-	D20=$(( n20 - B20 ))
-	D30=$(( n30 - B30 ))
+	parse_classes "$("${FLOW[@]}" -n "$NSA" classes veth0)"
+	D10=$(( N10 - B10 ))
+	D20=$(( N20 - B20 ))
+	D30=$(( N30 - B30 ))
 	ktap_print_msg "1:10 +$D10 bytes, 1:20 +$D20, 1:30 +$D30"
 }
 
-# in_container C CMD...: runs CMD in namespace A as a task of container C
-# ("" for the root).
+# counted C FLOW-ARGS...: in_container C FLOW-ARGS, the helper counting what
+# each class sent meanwhile (it sends, waits until everything has left the
+# qdisc, then counts): the bytes into D10 D20 D30.
+counted() {
+	local c=$1 line
+	shift
+	line=$(in_container "$c" -c veth0 "$@") || return 1
+	parse_classes "$line"
+	D10=$N10 D20=$N20 D30=$N30
+	ktap_print_msg "1:10 +$D10 bytes, 1:20 +$D20, 1:30 +$D30"
+}
+
+# in_container C FLOW-ARGS...: runs the flow helper in namespace A as a task
+# of container C ("" for the root): a subshell moves itself there and execs
+# it.
 in_container() {
 	local c=$1
 	shift
-	( echo 0 > "$M/$c/tasks" || exit 99; exec ip netns exec "$NSA" "$@" )
+	( echo 0 > "$M/$c/tasks" || exit 99; exec "${FLOW[@]}" -n "$NSA" "$@" )
 }
 
 # The veth ends' addresses, fixed so that the neighbours can be static.
@@ -101,17 +131,30 @@ setup() {
 	echo 0x10010 > "$M/x/net_flow.classid" && echo 0x10020 > "$M/y/net_flow.classid"
 }
 
-# expect_write FILE VALUE RESULT: a write of VALUE to FILE gives RESULT.
-expect_write() {
-	local got
-	got=$("${FLOW[@]}" write "$1" "$2")
-	[ "$got" = "$3" ] || { ktap_print_msg "write '$2' to $1: $got, expected $3"; return 1; }
+# expect_writes FILE VALUE RESULT READ [VALUE RESULT READ]...: each write of
+# VALUE to FILE gives RESULT ("ok" or the errno's name), after which FILE
+# reads READ (one flow program for them all).
+expect_writes() {
+	local f=$1 values=() want=() got line i=0
+	shift
+	while [ $# -ge 3 ]; do
+		values+=("$1")
+		want+=("$2 $3")
+		shift 3
+	done
+	got=$("${FLOW[@]}" write "$f" "${values[@]}") || return 1
+	while IFS= read -r line; do
+		[ "$line" = "${want[i]}" ] ||
+			{ ktap_print_msg "write '${values[i]}' to $f: '$line', expected '${want[i]}'"; return 1; }
+		i=$((i + 1))
+	done <<< "$got"
+	[ $i = ${#values[@]} ] || { ktap_print_msg "$i results for ${#values[@]} writes"; return 1; }
 }
 
 # expect_read FILE VALUE
 expect_read() {
 	local got
-	got=$(cat "$1")
+	got=$(< "$1")
 	[ "$got" = "$2" ] || { ktap_print_msg "$1 reads '$got', expected '$2'"; return 1; }
 }
 
@@ -119,23 +162,18 @@ test_classid_file() {
 	mkdir "$M/z" || return 1
 	local f=$M/z/net_flow.classid
 	expect_read "$f" 0 &&
-	expect_write "$f" 0x10010 ok && expect_read "$f" 65552 &&
-	expect_write "$f" 65568 ok && expect_read "$f" 65568 &&
+	expect_writes "$f" 0x10010 ok 65552 65568 ok 65568 &&
 	mkdir "$M/z/c" && expect_read "$M/z/c/net_flow.classid" 65568 &&
 	rmdir "$M/z/c" &&
-	for bad in abc 0x100000000 -1 1:10 "" 99999999999999999999; do
-		expect_write "$f" "$bad" EINVAL && expect_read "$f" 65568 || return 1
-	done &&
-	expect_write "$f" 0 ok && expect_read "$f" 0 &&
+	expect_writes "$f" abc EINVAL 65568 0x100000000 EINVAL 65568 -1 EINVAL 65568 \
+		1:10 EINVAL 65568 "" EINVAL 65568 99999999999999999999 EINVAL 65568 0 ok 0 &&
 	rmdir "$M/z"
 }
 
 # udp_lands ADDR CONTAINER CLASS OTHER: 200 datagrams of 1000 bytes sent
 # from CONTAINER are in CLASS and not in OTHER.
 udp_lands() {
-	snapshot
-	in_container "$2" "${FLOW[@]}" udp "$1" 9 200 1000 || return 1
-	deltas
+	counted "$2" udp "$1" 9 200 1000 || return 1
 	local d=D$3 o=D$4
 	[ "${!d}" -ge 200000 ] && [ "${!o}" -eq 0 ]
 }
@@ -155,13 +193,11 @@ tcp_lands() {
 	out=$(mktemp)
 	local v6=
 	[[ $1 == *:* ]] && v6=6
-	ip netns exec "$NSB" "${FLOW[@]}" tcp-recv 5001 $v6 > "$out" &
+	"${FLOW[@]}" -n "$NSB" tcp-recv 5001 $v6 > "$out" &
 	PIDS+=($!)
 	wait_for_line "$out" listening || return 1
-	snapshot
-	in_container "$2" "${FLOW[@]}" tcp-send "$1" 5001 "$bytes" || return 1
+	counted "$2" tcp-send "$1" 5001 "$bytes" || return 1
 	wait "${PIDS[-1]}"
-	deltas
 	local d=D$3 o=D$4
 	ktap_print_msg "received $(tail -n 1 "$out") bytes"
 	rm -f "$out"
@@ -171,11 +207,7 @@ tcp_lands() {
 # wait_for_line FILE TEXT: waits for FILE to contain TEXT, up to 120 s (a
 # hang detector: the guest may be very slow).
 wait_for_line() {
-	local end=$((SECONDS + 120))
-	while [ $SECONDS -lt $end ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_for 120 has_text "$1" "$2" && return 0
 	ktap_print_msg "timed out after 120 s waiting for '$2' in $1"
 	return 1
 }
@@ -190,21 +222,15 @@ test_tcp_ipv6() {
 
 test_untagged_not_touched() {
 	# An untagged task's packets keep skb->priority: the default class ...
-	snapshot
-	in_container "" "${FLOW[@]}" udp 10.9.0.2 9 100 1000 || return 1
-	deltas
+	counted "" udp 10.9.0.2 9 100 1000 || return 1
 	[ "$D30" -ge 100000 ] && [ "$D10" -eq 0 ] && [ "$D20" -eq 0 ] || return 1
 	# ... or the class its own SO_PRIORITY names.
-	snapshot
-	in_container "" "${FLOW[@]}" udp 10.9.0.2 9 100 1000 0x10020 || return 1
-	deltas
+	counted "" udp 10.9.0.2 9 100 1000 0x10020 || return 1
 	[ "$D20" -ge 100000 ] && [ "$D10" -eq 0 ]
 }
 
 test_tagged_wins_over_so_priority() {
-	snapshot
-	in_container x "${FLOW[@]}" udp 10.9.0.2 9 100 1000 0x10020 || return 1
-	deltas
+	counted x udp 10.9.0.2 9 100 1000 0x10020 || return 1
 	[ "$D10" -ge 100000 ] && [ "$D20" -eq 0 ]
 }
 
@@ -214,13 +240,15 @@ test_move_midstream() {
 	rx=$(mktemp)
 	ctl=$(mktemp -u)
 	mkfifo "$ctl"
-	ip netns exec "$NSB" "${FLOW[@]}" tcp-recv 5002 > "$rx" &
+	"${FLOW[@]}" -n "$NSB" tcp-recv 5002 > "$rx" &
 	PIDS+=($!)
 	wait_for_line "$rx" listening || return 1
 	snapshot
 	# Half of the stream, then a pause.
 	local half=$((TCP_BYTES / 2))
-	in_container x "${FLOW[@]}" tcp-send 10.9.0.2 5002 $((2 * half)) "$ctl" > "$out" &
+	# (Not through in_container: $! must be the sender's pid.)
+	( echo 0 > "$M/x/tasks" || exit 99
+	  exec "${FLOW[@]}" -n "$NSA" tcp-send 10.9.0.2 5002 $((2 * half)) "$ctl" ) > "$out" &
 	sender=$!
 	PIDS+=($sender)
 	wait_for_line "$out" paused || return 1
@@ -228,9 +256,7 @@ test_move_midstream() {
 	[ "$D10" -ge "$half" ] && [ "$D20" -eq 0 ] || return 1
 	# Move the sender (its whole process) to y, then let it send the rest
 	# on the same connection.
-	local pid
-	pid=$(pgrep -f "flow tcp-send 10.9.0.2 5002") || return 1
-	echo "$pid" > "$M/y/container.procs" || return 1
+	echo "$sender" > "$M/y/container.procs" || return 1
 	snapshot
 	echo go > "$ctl"
 	wait "$sender" || return 1
@@ -270,7 +296,7 @@ if [ "$(id -u)" != 0 ]; then
 	ktap_skip_all "needs root"
 	exit "$KSFT_SKIP"
 fi
-for t in ip tc pgrep; do
+for t in ip tc; do
 	if ! command -v $t > /dev/null; then
 		ktap_skip_all "needs $t"
 		exit "$KSFT_SKIP"

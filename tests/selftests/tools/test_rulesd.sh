@@ -16,7 +16,11 @@
 # the real program's). Hierarchies are named ones without subsystems, so
 # they clash with no other suite. The binaries are built by
 # scripts/check.sh into build/tools (CONTAINER_TOOLS overrides).
-DIR=$(cd "$(dirname "$0")" && pwd)
+# The suite's directory (without dirname: each program started costs about a
+# second in the emulated guest).
+DIR=${BASH_SOURCE[0]%/*}
+[ "$DIR" != "${BASH_SOURCE[0]}" ] || DIR=.
+DIR=$(cd "$DIR" && pwd)
 # shellcheck source=/dev/null
 source "$DIR/../lib/ktap_helpers.sh"
 # shellcheck source=/dev/null
@@ -39,33 +43,48 @@ U=1000
 
 
 # in_container DIR PID: PID is in the container DIR.
-in_container() { grep -qx "$2" "$1/container.procs" 2>/dev/null; }
+in_container() { has_line "$1/container.procs" "$2"; }
+
+# proc_state PID: the state letter of PID (R, S, Z, ...) into STATE.
+proc_state() {
+	local stat
+	STATE=
+	{ stat=$(< "/proc/$1/stat"); } 2>/dev/null || return 1
+	stat=${stat##*) }
+	STATE=${stat%% *}
+}
 
 # alive PID: PID exists and is not a zombie.
-alive() {
-	local state
-	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) &&
-		[ -n "$state" ] && [ "$state" != Z ]
-}
+alive() { proc_state "$1" && [ -n "$STATE" ] && [ "$STATE" != Z ]; }
 
 dead() { ! alive "$1"; }
 
-# children_of PID: the pids whose parent is PID.
+# children_of PID: the pids whose parent is PID, into the array CHILDREN.
 children_of() {
-	cat /proc/[0-9]*/stat 2>/dev/null |
-		awk -v p="$1" '{ pid = $1; sub(/.*\) /, ""); if ($2 == p) print pid }'
+	local f stat rest
+	CHILDREN=()
+	for f in /proc/[0-9]*/stat; do
+		{ stat=$(< "$f"); } 2>/dev/null || continue
+		rest=${stat##*) }
+		rest=${rest#* }
+		[ "${rest%% *}" = "$1" ] && CHILDREN+=("${stat%% *}")
+	done
+	return 0
 }
 
 # comm_is PID NAME
-comm_is() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+comm_is() {
+	local c
+	{ read -r c < "/proc/$1/comm"; } 2>/dev/null && [ "$c" = "$2" ]
+}
 
 # kill_in DIR: kills every process in the (non-root) container DIR.
 kill_in() {
 	local p
 	while read -r p; do
 		kill -9 "$p" 2>/dev/null
-	done < <(cat "$1/container.procs" 2>/dev/null)
-	wait_for $LIMIT test -z "$(cat "$1/container.procs" 2>/dev/null)"
+	done 2>/dev/null < "$1/container.procs"
+	wait_for $LIMIT is_empty "$1/container.procs"
 }
 
 # reap PID...: kills and waits for the test's own processes.
@@ -120,7 +139,7 @@ cleanup() {
 		while read -r d; do
 			kill_in "$d"
 		done < <(find "$m" -mindepth 1 -type d 2>/dev/null)
-		find "$m" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		find "$m" -mindepth 1 -type d -delete 2>/dev/null
 		while umount "$m" 2>/dev/null; do :; done
 		rmdir "$m" 2>/dev/null
 	done
@@ -129,7 +148,9 @@ cleanup() {
 trap cleanup EXIT
 
 write_rules() {
-	cat > "$W/rules.conf" <<-EOF
+	local line
+	# (read and printf, not cat: no program started)
+	while IFS= read -r line; do printf '%s\n' "$line"; done > "$W/rules.conf" <<-EOF
 	# The test's rules (first match wins).
 	$U:rdsleep	name=$NA	users/u$U
 	%	name=$NB	sleepers	# continuation: a second hierarchy
@@ -148,17 +169,17 @@ write_rules() {
 
 setup() {
 	local l
-	W=$(mktemp -d /tmp/rulesd.XXXXXX) || return 1
-	# uid $U execs the links in here.
-	chmod 755 "$W"
+	# One program for the three directories (uid $U execs the links in
+	# W): each program started costs about a second in the guest.
+	W=/tmp/rulesd.$$ A=/tmp/rulesd_a.$$ B=/tmp/rulesd_b.$$
+	mkdir -m 755 "$W" "$A" "$B" || { W='' A='' B=''; return 1; }
 	for l in rdsleep rdstk rdtpl rdother rdlong rdnew; do
 		ln -s "$(command -v sleep)" "$W/$l" || return 1
 	done
 	ln -s "$(command -v bash)" "$W/rdinh" || return 1
 	HELPER=$W/rulesd_helper
-	cp "$DIR/rulesd_helper" "$HELPER" && chmod 755 "$HELPER" || return 1
+	install -m 755 "$DIR/rulesd_helper" "$HELPER" || return 1
 	ln -s "$HELPER" "$W/rdpy" && ln -s "$HELPER" "$W/rdfork" || return 1
-	A=$(mktemp -d /tmp/rulesd_a.XXXXXX) && B=$(mktemp -d /tmp/rulesd_b.XXXXXX) || return 1
 	mount -t container -o "none,name=$NA" none "$A" || fail "cannot mount name=$NA" || return 1
 	mount -t container -o "none,name=$NB" none "$B" || fail "cannot mount name=$NB" || return 1
 	mkdir -p "$A/users/u$U" "$B/sleepers" "$A/uidchange" "$A/forks" "$A/nonsticky" \
@@ -173,8 +194,8 @@ start_daemon() {
 	shift
 	"$RULESD" -v --config "$W/rules.conf" "$@" 2> "$log" &
 	DPID=$!
-	if ! wait_for $LIMIT grep -q ' rules from ' "$log"; then
-		ktap_print_msg "the daemon did not start: $(cat "$log")"
+	if ! wait_for $LIMIT has_text "$log" ' rules from '; then
+		ktap_print_msg "the daemon did not start: $(< "$log")"
 		return 1
 	fi
 }
@@ -234,14 +255,16 @@ test_uid_change_without_exec() {
 
 # all_children_in DIR PID N: PID and at least N children of it are in DIR.
 all_children_in() {
-	local kids procs
-	kids=$(children_of "$2")
-	[ "$(echo "$kids" | grep -c .)" -ge "$3" ] || return 1
-	# One read of the container and one grep (each process started costs
-	# a lot in the emulated guest): no child may be missing from it.
-	procs=$(cat "$1/container.procs") || return 1
-	! echo "$kids" | grep -qvxF -e "$2" -f <(echo "$procs") &&
-		echo "$procs" | grep -qx "$2"
+	local -A procs=()
+	local p
+	children_of "$2"
+	[ ${#CHILDREN[@]} -ge "$3" ] || return 1
+	while read -r p; do
+		procs[$p]=1
+	done 2>/dev/null < "$1/container.procs"
+	for p in "$2" "${CHILDREN[@]}"; do
+		[ -n "${procs[$p]:-}" ] || return 1
+	done
 }
 
 test_forked_children_follow() {
@@ -251,7 +274,8 @@ test_forked_children_follow() {
 	spawn rdfork rdfork forks 30
 	local p=$SPAWNED
 	if ! wait_for $LIMIT all_children_in "$A/forks" "$p" 30; then
-		ktap_print_msg "$(children_of "$p" | grep -c .) children, $(grep -c . "$A/forks/container.procs") in forks"
+		children_of "$p"
+		ktap_print_msg "${#CHILDREN[@]} children, $(grep -c . "$A/forks/container.procs") in forks"
 		daemon_log
 		return 1
 	fi
@@ -269,8 +293,8 @@ test_sticky_stays() {
 	"$HELPER" ask "$W/rulesd.sock" self "$W/rdstk" sleep 100 > "$W/sticky.out" &
 	local p=$!
 	PIDS+=("$p")
-	wait_for $LIMIT comm_is "$p" rdstk || fail "no exec: $(cat "$W/sticky.out")" || return 1
-	[ "$(cat "$W/sticky.out")" = ok ] || fail "reply '$(cat "$W/sticky.out")'" || return 1
+	wait_for $LIMIT comm_is "$p" rdstk || fail "no exec: $(< "$W/sticky.out")" || return 1
+	[ "$(< "$W/sticky.out")" = ok ] || fail "reply '$(< "$W/sticky.out")'" || return 1
 	# containerctl exec --sticky registers itself the same way.
 	"$CTL" exec --sticky --socket "$W/rulesd.sock" "$A" -- "$W/rdstk" 100 &
 	local e=$!
@@ -305,7 +329,7 @@ test_inherit_keeps_children() {
 	spawn rdinh bash -c '(exec -a sleep "$0" 100) & wait' "$W/rdother"
 	local p=$SPAWNED child=
 	# shellcheck disable=SC2317 # called through wait_for
-	exec_child() { child=$(children_of "$p" | head -n 1) && [ -n "$child" ] && comm_is "$child" rdother; }
+	exec_child() { children_of "$p" && child=${CHILDREN[0]:-} && [ -n "$child" ] && comm_is "$child" rdother; }
 	wait_for $LIMIT exec_child || fail "no child" || return 1
 	# The same program exec'ed later, not a child: the rule applies.
 	spawn rdother sleep 100
@@ -322,13 +346,13 @@ test_sighup_reloads() {
 	# Wrong rules: refused, the old ones stay.
 	echo "$U name=$NA x bogus" > "$W/rules.conf"
 	kill -HUP "$D"
-	wait_for $LIMIT grep -q 'reload failed' "$W/daemon.log" || fail "bad rules not refused" || return 1
+	wait_for $LIMIT has_text "$W/daemon.log" 'reload failed' || fail "bad rules not refused" || return 1
 	grep -q 'rules.conf:1: unknown option' "$W/daemon.log" || fail "error not logged" || return 1
 	alive "$D" || fail "daemon died" || return 1
 	# A new rule.
 	write_rules "*:rdnew	name=$NA	newrule"
 	kill -HUP "$D"
-	wait_for $LIMIT grep -q 'reloaded 11 rules' "$W/daemon.log" || { daemon_log; fail "not reloaded"; } ||
+	wait_for $LIMIT has_text "$W/daemon.log" 'reloaded 11 rules' || { daemon_log; fail "not reloaded"; } ||
 		return 1
 	spawn rdnew sleep 100
 	local p=$SPAWNED

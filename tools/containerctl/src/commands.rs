@@ -628,4 +628,23 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_subcommand_prints_its_help() {
+        use clap::{CommandFactory, Parser};
+        for sub in Cli::command().get_subcommands() {
+            let name = sub.get_name().to_string();
+            match Cli::try_parse_from(["containerctl", name.as_str(), "--help"]) {
+                Err(e) => {
+                    assert_eq!(
+                        e.kind(),
+                        clap::error::ErrorKind::DisplayHelp,
+                        "{name} --help"
+                    );
+                    assert!(e.to_string().contains("Usage:"), "{name} --help: {e}");
+                }
+                Ok(_) => panic!("{name} --help parsed as a command"),
+            }
+        }
+    }
 }
