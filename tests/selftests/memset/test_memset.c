@@ -129,11 +129,12 @@ static int pages_on_nodes(pid_t pid, unsigned long addr, long nodes[2])
 	return ret;
 }
 
-#define REGION (200UL << 20)
+/* 64 MB: 16,384 pages, a sample that fits a node of the 1 GiB guest. */
+#define REGION (64UL << 20)
 #define REGION_PAGES (REGION / 4096)
 
 /*
- * The child: on each byte from CMD, maps and touches 200 MB and reports the
+ * The child: on each byte from CMD, maps and touches REGION and reports the
  * address on REPLY; exits on EOF. Each region follows an inaccessible page,
  * so that regions never merge into one mapping in numa_maps.
  */
