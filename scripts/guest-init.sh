@@ -19,22 +19,29 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=linux
 : "${container_out:?not on the kernel command line}" "${container_cmd:?not on the kernel command line}"
 
+# Few programs: this early each one started costs a few seconds (its files
+# come over 9p for the first time). /proc and /run first, then one mount(8)
+# for the rest from a table in /run (X-mount.mkdir makes mount points).
 mount -t proc -o nosuid,noexec,nodev proc /proc
-mount -t sysfs -o nosuid,noexec,nodev sys /sys
-grep -q ' /dev ' /proc/mounts || mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev
 mount -t tmpfs -o mode=0755,nosuid,nodev run /run
-mkdir -p /dev/pts /dev/shm /run/tmp/upper /run/tmp/work
-mount -t devpts -o gid=5,mode=620,noexec,nosuid devpts /dev/pts
-mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm
-for l in fd:/proc/self/fd stdin:/proc/self/fd/0 stdout:/proc/self/fd/1 stderr:/proc/self/fd/2; do
-	[ -e "/dev/${l%%:*}" ] || ln -s "${l#*:}" "/dev/${l%%:*}"
-done
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tracefs tracefs /sys/kernel/tracing
-mount -t configfs configfs /sys/kernel/config 2>/dev/null
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mount -t overlay -o xino=off,lowerdir=/tmp,upperdir=/run/tmp/upper,workdir=/run/tmp/work tmp /tmp
-mount -t 9p -o version=9p2000.L,trans=virtio,access=any,msize=512000 virtme.initmount0 "$container_out"
+mkdir -p /run/tmp/upper /run/tmp/work
+have_dev=0
+while read -r _ mnt _; do [ "$mnt" = /dev ] && have_dev=1; done < /proc/mounts
+{
+	echo "sys /sys sysfs nosuid,noexec,nodev 0 0"
+	[ $have_dev = 1 ] || echo "devtmpfs /dev devtmpfs mode=0755,nosuid 0 0"
+	echo "devpts /dev/pts devpts gid=5,mode=620,noexec,nosuid,X-mount.mkdir 0 0"
+	echo "shm /dev/shm tmpfs mode=1777,nosuid,nodev,X-mount.mkdir 0 0"
+	echo "debugfs /sys/kernel/debug debugfs defaults 0 0"
+	echo "tracefs /sys/kernel/tracing tracefs defaults 0 0"
+	echo "configfs /sys/kernel/config configfs nofail 0 0"
+	echo "cgroup2 /sys/fs/cgroup cgroup2 defaults 0 0"
+	echo "tmp /tmp overlay xino=off,lowerdir=/tmp,upperdir=/run/tmp/upper,workdir=/run/tmp/work 0 0"
+	echo "virtme.initmount0 $container_out 9p version=9p2000.L,trans=virtio,access=any,msize=512000 0 0"
+} > /run/fstab
+mount -a -T /run/fstab
+# Bash's process substitution needs /dev/fd (devtmpfs has no such link).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 echo 1048576 > /proc/sys/fs/nr_open
 echo container-test > /proc/sys/kernel/hostname
 # lo stays down: no test uses the initial namespace's loopback (net_flow

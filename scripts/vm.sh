@@ -64,9 +64,11 @@ if [ "${CONTAINER_VNG_INIT:-0}" != 1 ]; then
 	[ -t 0 ] && [ -t 1 ] && tty=1
 	init="-append $(printf '%q' "rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose ro raid=noautodetect $kargs container_out=$out container_cmd=$out/cmd container_cwd=$ROOT container_tty=$tty init=$ROOT/scripts/guest-init.sh")"
 fi
+# The guest's memory in MiB (CONTAINER_GUEST_MB), two NUMA nodes of half.
+mem=${CONTAINER_GUEST_MB:-2048}
 run_vng() {
-	"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory 2G \
-	--numa 1G,cpus=0-1 --numa 1G,cpus=2-3 \
+	"$VNG" --run "$bzimage" "${kvm[@]}" --cpus 4 --memory "${mem}M" \
+	--numa "$((mem / 2))M,cpus=0-1" --numa "$((mem / 2))M,cpus=2-3" \
 	--qemu-opts="$icount-cpu max,la57=off -accel tcg,thread=single -smp 4,sockets=2,cores=2,threads=1 -device virtio-serial-pci,id=klog -chardev file,id=klogf,path=$out/console.log -device virtconsole,bus=klog.0,chardev=klogf $init" \
 	--rwdir="$out" --cwd "$ROOT" --user root \
 	--append "$kargs" \
