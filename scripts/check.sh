@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test tier, then one summary line.
-#  1. host: `cargo test` of the pure logic shared with the module, and of
-#     the userspace tools (tools/);
+#  1. builds: the module (the kernel's clippy lints), a variant with every
+#     optional subsystem off and the sample on (Kconfig options honoured
+#     out of tree), the userspace tools and the kselftest programs;
 #  2. guest: the kselftest suites under tests/selftests, in the debug test
-#     kernel with the freshly built module;
-#  3. splat check: any WARNING, BUG, lockdep, KASAN or kmemleak report in
-#     the guest kernel log fails the run (and the log is printed).
-# Between 1 and 2, the house rules (unsafe only in rust/ffi, SAFETY comments,
-# rustfmt, the kernel's clippy lints) and a build with every optional
-# subsystem off and the sample on (Kconfig options honoured out of tree).
+#     kernel with the freshly built module, in two guests side by side;
+#  3. host, while the guests run: `cargo test` of the pure logic shared
+#     with the module and of the userspace tools (tools/), the house rules
+#     (unsafe only in rust/ffi, SAFETY comments, layering, rustfmt, clippy)
+#     and the PREEMPT_RT build that must refuse;
+#  4. the guests' results, and
+#  5. the splat check: any WARNING, BUG, lockdep, KASAN or kmemleak report
+#     in the guest kernel log fails the run (and the log is printed).
 # Ends with "N passed, N failed, N skipped" and exits non-zero on failure.
 source "$(dirname "$0")/lib.sh"
 
@@ -26,77 +29,11 @@ rm -rf "$out"
 mkdir -p "$out"
 passed=0 failed=0 skipped=0
 
-# --- 1. host tests ---------------------------------------------------------
-say "host tests (cargo test in tests/host and tools)"
-if { (cd "$ROOT/tests/host" && cargo test 2>&1)
-	(cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo test --locked 2>&1); } |
-	tee "$out/host.log" | grep -E '^test |^test result|error' >&2; then :; fi
-while read -r p f; do
-	passed=$((passed + p)); failed=$((failed + f))
-done < <(sed -nE 's/^test result: .*\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$out/host.log")
-if ! grep -q '^test result: ok' "$out/host.log" || grep -q '^test result: FAILED' "$out/host.log"; then
-	grep -q '^test result:' "$out/host.log" || { echo "host tests did not run" >&2; failed=$((failed + 1)); }
-fi
-
-# --- house rules: unsafe only in the abstraction layer, each with SAFETY ----
-leaf=$(git -C "$ROOT" ls-files 'rust/*.rs' | grep -v -E '^rust/(ffi\.rs|ffi/)' || true)
-bad=$(cd "$ROOT" && grep -n -E '^[^/]*\bunsafe\b' $leaf /dev/null | grep -v -E ':[[:space:]]*//' || true)
-if [ -n "$bad" ]; then
-	echo "not ok - unsafe outside rust/ffi:"; echo "$bad"; failed=$((failed + 1))
-else
-	echo "ok - unsafe appears only in rust/ffi"; passed=$((passed + 1))
-fi
-# A SAFETY comment block must end at most three lines above the unsafe
-# block (or share its line): "// SAFETY:" may run over many comment lines.
-nosafety=$(cd "$ROOT" && awk '
-	FNR == 1 { inblock = 0; safe = 0; end = -10 }
-	/^[[:space:]]*\/\// { if (!inblock) { inblock = 1; safe = 0 } if (/SAFETY/) safe = 1; if (safe) end = FNR; next }
-	{ inblock = 0 }
-	/unsafe *\{/ && !/SAFETY/ && FNR - end > 3 { print FILENAME":"FNR": "$0 }
-' $(git ls-files 'rust/*.rs'))
-if [ -n "$nosafety" ]; then
-	echo "not ok - unsafe blocks without a SAFETY comment:"; echo "$nosafety"; failed=$((failed + 1))
-else
-	echo "ok - every unsafe block has a SAFETY comment"; passed=$((passed + 1))
-fi
-
-# Layers point down: the bottom layer, rust/ffi/ (safe wrappers of the
-# kernel's C API), names nothing of the domain: only itself, the pure
-# logic/ and the kernel crate. Its callbacks reach the domain through
-# traits the domain implements (TaskHooks, LocalOut, Placed). The entry
-# points of the pseudo-filesystem and the /proc files (dir.rs, file.rs,
-# fs.rs, proc.rs) are the top layer, which calls down into the domain;
-# they still live in rust/ffi/ and are exempt.
-entry='^rust/ffi/(dir|file|fs|proc)\.rs:'
-up=$(cd "$ROOT" && grep -n 'crate::' rust/ffi.rs rust/ffi/*.rs | grep -v -E "$entry" |
-	grep -v -E '^[^:]+:[0-9]+:[[:space:]]*//' | grep -v -E 'crate::(ffi|logic)\b' || true)
-if [ -n "$up" ]; then
-	echo "not ok - the bottom layer (rust/ffi) names the domain:"; echo "$up"; failed=$((failed + 1))
-else
-	echo "ok - the bottom layer (rust/ffi) names nothing of the domain"; passed=$((passed + 1))
-fi
-
-if (cd "$ROOT" && rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs >/dev/null 2>&1) &&
-	(cd "$ROOT/tools" && cargo fmt --check >/dev/null 2>&1); then
-	echo "ok - rustfmt clean"; passed=$((passed + 1))
-else
-	echo "not ok - rustfmt: run 'make fmt'"; failed=$((failed + 1))
-fi
-
-# The userspace tools: clippy-clean, and built into build/tools for the
-# guest's tools suite.
-say "userspace tools: clippy and build"
-if (cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo clippy --locked --quiet --workspace --all-targets -- -D warnings) > "$out/tools-clippy.log" 2>&1; then
-	echo "ok - the tools are clippy clean"; passed=$((passed + 1))
-else
-	echo "not ok - the tools: clippy warnings (see $out/tools-clippy.log)"; head -n 40 "$out/tools-clippy.log"; failed=$((failed + 1))
-fi
-if "$ROOT/scripts/tools.sh" > "$out/tools-build.log" 2>&1; then
-	echo "ok - the tools build"; passed=$((passed + 1))
-else
-	echo "not ok - the tools do not build (see $out/tools-build.log)"; tail -n 20 "$out/tools-build.log"; failed=$((failed + 1))
-fi
-
+# --- 1. what the guests run -------------------------------------------------
+# The module (with the kernel's clippy lints) and its sample-only variant,
+# the userspace tools (build/tools) and the kselftest programs, side by
+# side; the guests boot once they are built, and the host tests run beside
+# them (section 3).
 [ ${#kdir_arg[@]} -gt 0 ] || kdir_arg=(KDIR="$("$ROOT/scripts/kernel.sh")")
 kdir=${kdir_arg[0]#KDIR=}
 
@@ -158,25 +95,39 @@ count_results() {
 	n=$(grep -c '^not ok - ' "$1") || true; failed=$((failed + n))
 }
 
-say "building the module, and two variants of it, with the kernel's clippy lints"
-# The variants build side by side with the module (one rustc each).
+# tools_build: the userspace tools, built into build/tools for the guest's
+# tools suite; one "ok"/"not ok" line.
+tools_build() {
+	if "$ROOT/scripts/tools.sh" > "$out/tools-build.log" 2>&1; then
+		echo "ok - the tools build"
+	else
+		echo "not ok - the tools do not build (see $out/tools-build.log)"; tail -n 20 "$out/tools-build.log"
+	fi
+}
+
+say "building the module and its sample-only variant (the kernel's clippy lints), the tools and the guest tests"
 variant_build > "$out/variant.result" 2>&1 &
 variant_pid=$!
-preempt_rt_build > "$out/preempt-rt.result" 2>&1 &
-rt_pid=$!
+tools_build > "$out/tools-build.result" 2>&1 &
+tools_pid=$!
+make -s -j"$(nproc)" -C "$ROOT/tests/selftests" KSRC="$kdir" > "$out/selftests-build.log" 2>&1 &
+selftests_pid=$!
 lint_build module "$ROOT" > "$out/module.result" 2>&1
-wait "$variant_pid" "$rt_pid" || true
-for r in module variant preempt-rt; do count_results "$out/$r.result"; done
+wait "$variant_pid" "$tools_pid" || true
+for r in module variant tools-build; do count_results "$out/$r.result"; done
+if ! wait "$selftests_pid"; then
+	cat "$out/selftests-build.log" >&2
+	echo "the guest tests do not build (see $out/selftests-build.log)" >&2
+	exit 1
+fi
 
-# --- 2. guest tests --------------------------------------------------------
+# --- 2. guest tests, started -----------------------------------------------
 # The guest is emulated by single-threaded TCG: one QEMU uses one host core.
 # The suites are split over CONTAINER_GUESTS guests (default: one per host
 # core, at most 2) booted side by side. Each program goes to the guest with
 # the least work, longest first, weighed by the durations of the last run
 # on this machine (else by rough defaults); results, kernel logs and
 # durations are merged below.
-say "building guest tests"
-make -s -C "$ROOT/tests/selftests" KSRC="$kdir" >&2
 cores=$(nproc)
 guests=${CONTAINER_GUESTS:-$(( cores < 2 ? 1 : 2 ))}
 history=$CONTAINER_CACHE/suite-seconds
@@ -197,6 +148,13 @@ done < <(while read -r suite prog; do
 		[ "${w:-0}" -gt 0 ] || w=${weight[$suite]:-60}
 		echo "$w $suite $prog"
 	done < "$ROOT/build/selftests/run.list" | sort -rn)
+# Each guest has 1 GiB (the kmemleak scans at the end take about a third
+# less than with 2 GiB); soaking, 2 GiB (20,000 sibling containers).
+if [ -n "${CONTAINER_SOAK:-}" ]; then
+	export CONTAINER_GUEST_MB=${CONTAINER_GUEST_MB:-2048}
+else
+	export CONTAINER_GUEST_MB=${CONTAINER_GUEST_MB:-1024}
+fi
 # The soak knob and the seed of sampled tests go to every guest.
 seed=${CONTAINER_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 say "guest tests in $guests guest(s); CONTAINER_SEED=$seed${CONTAINER_SOAK:+, soaking (CONTAINER_SOAK=$CONTAINER_SOAK s per stress test)}"
@@ -220,6 +178,75 @@ for g in $(seq "$guests"); do
 		sleep 1
 	done
 done
+# --- 3. host tests and house rules, beside the guests ---------------------
+say "host tests and house rules, beside the guests (cargo test in tests/host and tools)"
+if { (cd "$ROOT/tests/host" && CARGO_TARGET_DIR=$CONTAINER_CACHE/host-target cargo test 2>&1)
+	(cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo test --locked 2>&1); } |
+	tee "$out/host.log" | grep -E '^test |^test result|error' >&2; then :; fi
+while read -r p f; do
+	passed=$((passed + p)); failed=$((failed + f))
+done < <(sed -nE 's/^test result: .*\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$out/host.log")
+if ! grep -q '^test result: ok' "$out/host.log" || grep -q '^test result: FAILED' "$out/host.log"; then
+	grep -q '^test result:' "$out/host.log" || { echo "host tests did not run" >&2; failed=$((failed + 1)); }
+fi
+
+# --- house rules: unsafe only in the abstraction layer, each with SAFETY ----
+leaf=$(git -C "$ROOT" ls-files 'rust/*.rs' | grep -v -E '^rust/(ffi\.rs|ffi/)' || true)
+bad=$(cd "$ROOT" && grep -n -E '^[^/]*\bunsafe\b' $leaf /dev/null | grep -v -E ':[[:space:]]*//' || true)
+if [ -n "$bad" ]; then
+	echo "not ok - unsafe outside rust/ffi:"; echo "$bad"; failed=$((failed + 1))
+else
+	echo "ok - unsafe appears only in rust/ffi"; passed=$((passed + 1))
+fi
+# A SAFETY comment block must end at most three lines above the unsafe
+# block (or share its line): "// SAFETY:" may run over many comment lines.
+nosafety=$(cd "$ROOT" && awk '
+	FNR == 1 { inblock = 0; safe = 0; end = -10 }
+	/^[[:space:]]*\/\// { if (!inblock) { inblock = 1; safe = 0 } if (/SAFETY/) safe = 1; if (safe) end = FNR; next }
+	{ inblock = 0 }
+	/unsafe *\{/ && !/SAFETY/ && FNR - end > 3 { print FILENAME":"FNR": "$0 }
+' $(git ls-files 'rust/*.rs'))
+if [ -n "$nosafety" ]; then
+	echo "not ok - unsafe blocks without a SAFETY comment:"; echo "$nosafety"; failed=$((failed + 1))
+else
+	echo "ok - every unsafe block has a SAFETY comment"; passed=$((passed + 1))
+fi
+
+# Layers point down: the bottom layer, rust/ffi/ (safe wrappers of the
+# kernel's C API), names nothing of the domain: only itself, the pure
+# logic/ and the kernel crate. Its callbacks reach the domain through
+# traits the domain implements (TaskHooks, LocalOut, Placed). The entry
+# points of the pseudo-filesystem and the /proc files (dir.rs, file.rs,
+# fs.rs, proc.rs) are the top layer, which calls down into the domain;
+# they still live in rust/ffi/ and are exempt.
+entry='^rust/ffi/(dir|file|fs|proc)\.rs:'
+up=$(cd "$ROOT" && grep -n 'crate::' rust/ffi.rs rust/ffi/*.rs | grep -v -E "$entry" |
+	grep -v -E '^[^:]+:[0-9]+:[[:space:]]*//' | grep -v -E 'crate::(ffi|logic)\b' || true)
+if [ -n "$up" ]; then
+	echo "not ok - the bottom layer (rust/ffi) names the domain:"; echo "$up"; failed=$((failed + 1))
+else
+	echo "ok - the bottom layer (rust/ffi) names nothing of the domain"; passed=$((passed + 1))
+fi
+
+if (cd "$ROOT" && rustfmt --edition 2021 --check rust/container_main.rs tests/host/src/lib.rs >/dev/null 2>&1) &&
+	(cd "$ROOT/tools" && cargo fmt --check >/dev/null 2>&1); then
+	echo "ok - rustfmt clean"; passed=$((passed + 1))
+else
+	echo "not ok - rustfmt: run 'make fmt'"; failed=$((failed + 1))
+fi
+
+# The userspace tools are clippy-clean.
+if (cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo clippy --locked --quiet --workspace --all-targets -- -D warnings) > "$out/tools-clippy.log" 2>&1; then
+	echo "ok - the tools are clippy clean"; passed=$((passed + 1))
+else
+	echo "not ok - the tools: clippy warnings (see $out/tools-clippy.log)"; head -n 40 "$out/tools-clippy.log"; failed=$((failed + 1))
+fi
+
+say "the PREEMPT_RT build (it must refuse)"
+preempt_rt_build > "$out/preempt-rt.result" 2>&1
+count_results "$out/preempt-rt.result"
+
+# --- 4. guest results --------------------------------------------------------
 vm_rcs=()
 for i in "${!pids[@]}"; do
 	set +e; wait "${pids[$i]}"; vm_rcs+=($?); set -e
@@ -272,7 +299,7 @@ if [ "$got" != "$want" ]; then
 	failed=$((failed + 1))
 fi
 
-# --- 3. splat check --------------------------------------------------------
+# --- 5. splat check --------------------------------------------------------
 splat='(WARNING:|BUG:|Oops|general protection|Kernel panic|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|unreferenced object|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called from invalid context|refcount_t:|INFO: task .* blocked|rcu_.*detected stall|list_(add|del) corruption)'
 if [ ! -s "$out/dmesg.txt" ]; then
 	echo "splat check: no guest kernel log ($out/dmesg.txt)" >&2
