@@ -179,6 +179,11 @@ for g in $(seq "$guests"); do
 	done
 done
 # --- 3. host tests and house rules, beside the guests ---------------------
+# At a lower priority than the guests (started above at the usual one): on
+# a 2-core host the guests' boots would otherwise wait for these builds;
+# this way they take what the guests leave (their idle moments, and the
+# core of the guest that finishes first).
+renice -n 10 -p $$ > /dev/null 2>&1 || true
 say "host tests and house rules, beside the guests (cargo test in tests/host and tools)"
 if { (cd "$ROOT/tests/host" && CARGO_TARGET_DIR=$CONTAINER_CACHE/host-target cargo test 2>&1)
 	(cd "$ROOT/tools" && CARGO_TARGET_DIR=$TOOLS_TARGET cargo test --locked 2>&1); } |
