@@ -297,8 +297,8 @@ static int count_lines(const char *path)
 
 TEST_F_TIMEOUT(l, many_tasks, CT_STRESS_TIMEOUT)
 {
-	/* 500 threads are eight batches of the walks; soaking: 10,000. */
-	int want = ct_soak() ? 10000 : 500, n = 0, scan = -1, pfd[2];
+	/* 300 threads are five batches of the walks; soaking: 10,000. */
+	int want = ct_soak() ? 10000 : 300, n = 0, scan = -1, pfd[2];
 	char tasks[512], v[128], line[64] = "";
 	pid_t child;
 

@@ -379,12 +379,12 @@ test_lost_events_rescan() {
 		return 1
 	D2=$DPID
 	kill -STOP "$D2"
-	# 40 processes, at most for 15 s (soaking: 5000, for CONTAINER_SOAK
+	# 25 processes, at most for 15 s (soaking: 5000, for CONTAINER_SOAK
 	# seconds): a few dozen events fill a 4 KB buffer. Five long-lived
 	# matching ones among them, whose exec events are lost with the rest
 	# (they sleep a day: they must outlive the longest storm; reap kills
 	# them).
-	local i end=$((SECONDS + ${CONTAINER_SOAK:-15})) most=40 longs=() l true_bin
+	local i end=$((SECONDS + ${CONTAINER_SOAK:-15})) most=25 longs=() l true_bin
 	[ -z "${CONTAINER_SOAK:-}" ] || most=5000
 	true_bin=$(type -P true) || return 1
 	for ((i = 0; i < most && SECONDS < end; i++)); do
