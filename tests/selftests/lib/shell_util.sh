@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the shell suites; sourced after ktap_helpers.sh.
 #
-# Starting a program costs about half a second of the emulated debug
+# Starting a program costs about a second of the emulated debug
 # guest's only host core, which the code under test needs too: what is
 # done often (polling, reading a file, looking a line up) is done with
 # bash builtins here, without starting any program.
