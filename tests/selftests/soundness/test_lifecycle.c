@@ -258,7 +258,7 @@ TEST_F_TIMEOUT(lc, deep_chain_dropped_by_last_reference, 600)
 	expect_destroyed(_metadata, self);
 }
 
-/* F5: mount/umount loops for a bounded time. */
+/* F5: mount/umount loops for a bounded time (5 s, or the soak's time). */
 struct looper {
 	const char *dir;
 	const char *opts;
@@ -347,7 +347,7 @@ static void run_loopers(struct __test_metadata *_metadata, FIXTURE_DATA(lc) *sel
 	/* The fixture's hierarchy, with a child, must come through intact. */
 	ASSERT_EQ(0, ct_mkdir(P("keep")));
 	for (i = 0; i < n; i++) {
-		l[i].deadline = time(NULL) + 5;
+		l[i].deadline = time(NULL) + (time_t)ct_stress_seconds(5);
 		ASSERT_EQ(0, pthread_create(&t[i], NULL,
 					    l[i].fault ? loop_faulty_mounts : loop_mounts, &l[i]));
 	}
@@ -372,7 +372,7 @@ static void run_loopers(struct __test_metadata *_metadata, FIXTURE_DATA(lc) *sel
 
 /* F5: two mounts of the same options racing each other's final umount, and
  * a hierarchy of other options coming and going. */
-TEST_F_TIMEOUT(lc, mount_racing_final_umount, 300)
+TEST_F_TIMEOUT(lc, mount_racing_final_umount, CT_STRESS_TIMEOUT)
 {
 	char d[3][64];
 	struct looper l[3];
@@ -389,7 +389,7 @@ TEST_F_TIMEOUT(lc, mount_racing_final_umount, 300)
 
 /* F5: fill_super fails (fail-nth) while other mounts of the same and of
  * other options come and go. */
-TEST_F_TIMEOUT(lc, fill_super_failure_concurrent, 300)
+TEST_F_TIMEOUT(lc, fill_super_failure_concurrent, CT_STRESS_TIMEOUT)
 {
 	char d[3][64], wait_save[16] = "", verbose_save[16] = "";
 	struct looper l[3];
