@@ -23,15 +23,36 @@ pub(crate) mod umh;
 pub(crate) mod wait;
 pub(crate) mod work;
 
-/// Holds `T` in a `static` that C reads through a `const` pointer.
+/// Holds a C operation table in a `static` that C reads through a `const`
+/// pointer.
 ///
 /// The C operation tables contain raw pointers (e.g. `owner`), which makes
 /// them `!Sync` in Rust although C only ever reads them.
-pub(crate) struct CTable<T>(pub(crate) T);
+pub(crate) struct CTable<T: OpTable>(pub(crate) T);
 
-// SAFETY: The tables are never written after initialisation; C and Rust only
-// read them, from any thread.
-unsafe impl<T> Sync for CTable<T> {}
+/// A C operation table: function pointers, integers and raw pointers, with
+/// no interior mutability.
+///
+/// # Safety
+///
+/// Implementors must be plain data that neither C nor Rust writes once it
+/// is in a [`CTable`], so that sharing it between threads is sound.
+pub(crate) unsafe trait OpTable {}
+
+// SAFETY: Function pointers and `owner`; C only reads the table.
+unsafe impl OpTable for bindings::file_operations {}
+// SAFETY: Function pointers; C only reads the table.
+unsafe impl OpTable for bindings::fs_context_operations {}
+// SAFETY: Function pointers; C only reads the table.
+unsafe impl OpTable for bindings::inode_operations {}
+// SAFETY: Function pointers and flags; C only reads the table.
+unsafe impl OpTable for bindings::proc_ops {}
+// SAFETY: Function pointers; C only reads the table.
+unsafe impl OpTable for bindings::super_operations {}
+
+// SAFETY: `T` is an [`OpTable`]: plain data nobody writes after
+// initialisation, read by C and Rust from any thread.
+unsafe impl<T: OpTable> Sync for CTable<T> {}
 
 /// Returns an all-zero C structure, the usual C initialiser for op tables.
 ///
