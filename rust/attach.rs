@@ -185,7 +185,7 @@ fn move_threads(
             }
             let spare = spares.iter_mut().find_map(Option::take);
             let new = task::is_new(t);
-            let (old, spare) = m.set(task::key(t), h.slot(), to.clone(), new, spare);
+            let (old, spare) = m.set(t, h.slot(), to.clone(), new, spare);
             if let Some(slot) = spares.iter_mut().find(|s| s.is_none()) {
                 *slot = spare;
             }

@@ -18,7 +18,6 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::types::ARef;
 
 /// The core files, in the order they are created.
 pub(crate) static CORE_FILES: [CfType; 8] = [
@@ -94,7 +93,7 @@ fn collect_members<T>(
     world: &World,
     slot: usize,
     mut want: impl FnMut(&Arc<Container>) -> bool,
-    mut f: impl FnMut(usize, &Arc<Container>) -> T,
+    mut f: impl FnMut(&task::Task, &Arc<Container>) -> T,
 ) -> Result<KVVec<T>> {
     let mut out = KVVec::new();
     let mut after = None;
@@ -102,10 +101,10 @@ fn collect_members<T>(
         // A batch adds at most `SCAN_BATCH` entries, plus the deferred
         // tasks on the first.
         out.reserve(SCAN_BATCH + DEFERRED_MAX, GFP_KERNEL)?;
-        let next = world.members.lock().visit(slot, after, |k, owner| {
+        let next = world.members.lock().visit(slot, after, |t, owner| {
             if want(owner) {
                 // Cannot fail: the room is reserved.
-                let _ = out.push(f(k, owner), GFP_NOWAIT);
+                let _ = out.push(f(t, owner), GFP_NOWAIT);
             }
         });
         match next {
@@ -133,10 +132,8 @@ pub(crate) fn for_each_member(
     loop {
         let next = {
             let mut m = world.members.lock();
-            // Keys in the map name live tasks while its lock is held: the
-            // reference keeps the task once it is released.
             match m.next_in(slot, after, &mut want) {
-                Next::Found(k, c) => Some((k, Some((ARef::from(task::map_task(k)), c)))),
+                Next::Found(t, c) => Some((task::key(&t), Some((t, c)))),
                 Next::Partial(k) => Some((k, None)),
                 Next::End => None,
             }
@@ -156,26 +153,20 @@ pub(crate) fn for_each_member(
 fn collect_moved<T>(
     c: &Arc<Container>,
     want: impl FnMut(&Arc<Container>) -> bool,
-    mut f: impl FnMut(usize) -> T,
+    mut f: impl FnMut(&task::Task) -> T,
 ) -> Result<KVVec<T>> {
     let h = c.hierarchy();
-    collect_members(h.world(), h.slot(), want, |k, _| f(k))
+    collect_members(h.world(), h.slot(), want, |t, _| f(t))
 }
 
 /// Collects the ids of the tasks in `c`, as seen from the reader's pid
 /// namespace.
 fn member_ids(c: &Arc<Container>, procs: bool) -> Result<KVVec<i32>> {
     if !c.is_root() {
-        return collect_moved(
-            c,
-            |owner| Arc::ptr_eq(owner, c),
-            // Keys in the map name live tasks while its lock is held, which
-            // `collect_moved` does while calling this.
-            |k| id_of(task::map_task(k), procs),
-        );
+        return collect_moved(c, |owner| Arc::ptr_eq(owner, c), |t| id_of(t, procs));
     }
     // The root has every task that was not moved out of it.
-    let mut moved = collect_moved(c, |_| true, |k| k)?;
+    let mut moved = collect_moved(c, |_| true, task::key)?;
     moved.as_mut_slice().sort_unstable();
     let mut count = 0usize;
     task::for_each_thread(|_| count += 1);

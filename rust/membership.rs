@@ -50,10 +50,12 @@
 //!   the lock, so an entry is never created after its task's exit hook.
 
 use crate::container::Container;
+use crate::ffi::task::{self, Task};
 use crate::world::MAX_HIERARCHIES;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
+use kernel::types::ARef;
 
 /// Nodes kept ready for the fork path.
 pub(crate) const POOL_SIZE: usize = 64;
@@ -67,6 +69,9 @@ pub(crate) type Slots = [Option<Arc<Container>>; MAX_HIERARCHIES];
 
 /// One task's membership.
 pub(crate) struct Entry {
+    /// The task, held so that a walk of the map can hand it out (its key
+    /// is its address).
+    task: ARef<Task>,
     /// The task's container in each hierarchy.
     pub(crate) slots: Slots,
     /// Slots set by a move while the task was new (its fork hook may not
@@ -99,8 +104,8 @@ pub(crate) const SCAN_BATCH: usize = 64;
 
 /// Where [`Membership::next_in`] stopped.
 pub(crate) enum Next {
-    /// A task, by key, and its container.
-    Found(usize, Arc<Container>),
+    /// A task and its container.
+    Found(ARef<Task>, Arc<Container>),
     /// The batch ended first: go on after this key.
     Partial(usize),
     /// No more tasks.
@@ -125,8 +130,8 @@ pub(crate) type Reservation = RBTreeNodeReservation<usize, Entry>;
 /// Everything protected by the membership spinlock.
 pub(crate) struct Membership {
     /// Tasks outside some root, keyed by `task_struct` address. A task is
-    /// in the map from its fork hook (or first move) to its exit hook, so
-    /// a key always names a live task while the lock is held.
+    /// in the map from its fork hook (or first move) to its exit hook, and
+    /// its entry holds a reference to it.
     tasks: RBTree<usize, Entry>,
     /// Free nodes for the fork path (a fixed array: giving and taking
     /// never allocate).
@@ -134,7 +139,7 @@ pub(crate) struct Membership {
     /// New tasks whose fork hook could get no node, and their containers,
     /// until they settle (see the module docs). A fixed array: the fork
     /// path never allocates for it.
-    deferred: [Option<(usize, Slots)>; DEFERRED_MAX],
+    deferred: [Option<(ARef<Task>, Slots)>; DEFERRED_MAX],
     /// How many of `deferred` are used: lookups of the many tasks that are
     /// not in the map (fork, exit, the packet path) skip the array when 0.
     deferred_len: usize,
@@ -211,13 +216,13 @@ impl Membership {
     /// The containers of deferred task `key`, if it is one.
     fn deferred_slots(&self, key: usize) -> Option<&Slots> {
         self.deferred_iter()
-            .find(|(k, _)| *k == key)
+            .find(|(t, _)| task::key(t) == key)
             .map(|(_, slots)| slots)
     }
 
     /// The deferred tasks and their containers (nothing to visit when
     /// none is deferred).
-    fn deferred_iter(&self) -> impl Iterator<Item = &(usize, Slots)> {
+    fn deferred_iter(&self) -> impl Iterator<Item = &(ARef<Task>, Slots)> {
         let used = if self.deferred_len == 0 {
             0
         } else {
@@ -226,18 +231,18 @@ impl Membership {
         self.deferred.iter().take(used).flatten()
     }
 
-    /// Removes deferred task `key`, returning its containers.
-    fn take_deferred(&mut self, key: usize) -> Option<Slots> {
+    /// Removes deferred task `key`, returning it and its containers.
+    fn take_deferred(&mut self, key: usize) -> Option<(ARef<Task>, Slots)> {
         if self.deferred_len == 0 {
             return None;
         }
-        let (_, slots) = self
+        let taken = self
             .deferred
             .iter_mut()
-            .find(|d| d.as_ref().is_some_and(|(k, _)| *k == key))
+            .find(|d| d.as_ref().is_some_and(|(t, _)| task::key(t) == key))
             .and_then(Option::take)?;
         self.deferred_len -= 1;
-        Some(slots)
+        Some(taken)
     }
 
     /// Whether task `key` waits for its node (see the module docs).
@@ -252,18 +257,21 @@ impl Membership {
     /// Settles deferred task `key` in the map with `node` (the task's own
     /// fix-up, in process context). If the task is not deferred (any more)
     /// or its containers are all roots, the node goes to the pool; the
-    /// root references returned are for the caller to drop outside the
-    /// lock.
+    /// references returned are for the caller to drop outside the lock.
     #[cfg_attr(
         not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
         expect(dead_code)
     )]
-    pub(crate) fn settle(&mut self, key: usize, node: Reservation) -> Option<Slots> {
+    pub(crate) fn settle(&mut self, key: usize, node: Reservation) -> Option<(ARef<Task>, Slots)> {
         match self.take_deferred(key) {
-            Some(slots) if slots.iter().any(Option::is_some) => {
+            Some((task, slots)) if slots.iter().any(Option::is_some) => {
                 // Counted when deferred: it was in its containers all along.
-                self.tasks
-                    .insert(node.into_node(key, Entry { slots, pinned: 0 }));
+                let entry = Entry {
+                    task,
+                    slots,
+                    pinned: 0,
+                };
+                self.tasks.insert(node.into_node(key, entry));
                 None
             }
             other => {
@@ -288,9 +296,10 @@ impl Membership {
     pub(crate) fn fork(
         &mut self,
         parent: usize,
-        child: usize,
+        child_task: &Task,
         group: impl FnOnce() -> usize,
     ) -> Result<Forked<'_>> {
+        let child = task::key(child_task);
         let mut inherited: Slots = match self.tasks.get(&parent) {
             Some(pe) => pe.slots.clone(),
             None => [const { None }; MAX_HIERARCHIES],
@@ -344,11 +353,12 @@ impl Membership {
                 .ok_or(ENOMEM)?;
             self.events_due |= count(&inherited, true);
             self.deferred_len += 1;
-            let (_, slots) = free.insert((child, inherited));
+            let (_, slots) = free.insert((ARef::from(child_task), inherited));
             return Ok(Forked::Deferred(slots));
         };
         self.events_due |= count(&inherited, true);
         let entry = Entry {
+            task: ARef::from(child_task),
             slots: inherited,
             pinned: 0,
         };
@@ -379,7 +389,7 @@ impl Membership {
     pub(crate) fn exit(&mut self, key: usize) -> Option<Slots> {
         let slots = match self.take_entry(key) {
             Some(slots) => slots,
-            None => self.take_deferred(key)?,
+            None => self.take_deferred(key)?.1,
         };
         self.events_due |= count(&slots, false);
         Some(slots)
@@ -396,7 +406,7 @@ impl Membership {
         Some(slots)
     }
 
-    /// Moves task `key` into `to` (`None`: the root) in hierarchy `slot`,
+    /// Moves task `t` into `to` (`None`: the root) in hierarchy `slot`,
     /// using `spare` if the task needs a new entry. `new`: the task is
     /// still `TASK_NEW`, so its fork hook may not have run yet; the slot is
     /// then pinned (see the module docs), in an entry even for the root.
@@ -404,12 +414,13 @@ impl Membership {
     /// spare.
     pub(crate) fn set(
         &mut self,
-        key: usize,
+        t: &Task,
         slot: usize,
         to: Option<Arc<Container>>,
         new: bool,
         spare: Option<Reservation>,
     ) -> (Option<Arc<Container>>, Option<Reservation>) {
+        let key = task::key(t);
         if let Some(e) = self.tasks.get_mut(&key) {
             let Some(s) = e.slots.get_mut(slot) else {
                 return (None, spare);
@@ -435,7 +446,10 @@ impl Membership {
         let deferred = if self.deferred_len == 0 {
             None
         } else {
-            self.deferred.iter_mut().flatten().find(|(k, _)| *k == key)
+            self.deferred
+                .iter_mut()
+                .flatten()
+                .find(|(d, _)| task::key(d) == key)
         };
         if let Some((_, slots)) = deferred {
             // Waiting for its node: the move changes what it settles with.
@@ -465,8 +479,12 @@ impl Membership {
             *s = to;
         }
         let pinned = if new { bit(slot) } else { 0 };
-        self.tasks
-            .insert(node.into_node(key, Entry { slots, pinned }));
+        let entry = Entry {
+            task: ARef::from(t),
+            slots,
+            pinned,
+        };
+        self.tasks.insert(node.into_node(key, entry));
         (None, None)
     }
 
@@ -484,16 +502,17 @@ impl Membership {
             return Next::End;
         };
         // The deferred task with the lowest key from `start` on, if any.
-        let mut deferred: Option<(usize, &Arc<Container>)> = None;
+        let mut deferred: Option<(usize, &ARef<Task>, &Arc<Container>)> = None;
         let used = if self.deferred_len == 0 {
             0
         } else {
             DEFERRED_MAX
         };
-        for (k, slots) in self.deferred.iter().take(used).flatten() {
+        for (t, slots) in self.deferred.iter().take(used).flatten() {
+            let k = task::key(t);
             if let Some(Some(c)) = slots.get(slot) {
-                if *k >= start && deferred.map_or(true, |(d, _)| *k < d) && want(c) {
-                    deferred = Some((*k, c));
+                if k >= start && deferred.map_or(true, |(d, _, _)| k < d) && want(c) {
+                    deferred = Some((k, t, c));
                 }
             }
         }
@@ -502,7 +521,7 @@ impl Membership {
         let mut cur = self.tasks.cursor_lower_bound(&start);
         while let Some(at) = cur {
             let (k, e) = at.current();
-            if deferred.is_some_and(|(d, _)| d < *k) {
+            if deferred.is_some_and(|(d, _, _)| d < *k) {
                 break;
             }
             if visited == SCAN_BATCH {
@@ -512,7 +531,7 @@ impl Membership {
             visited += 1;
             if let Some(Some(c)) = e.slots.get(slot) {
                 if want(c) {
-                    found = Next::Found(*k, c.clone());
+                    found = Next::Found(e.task.clone(), c.clone());
                     break;
                 }
             }
@@ -520,27 +539,27 @@ impl Membership {
         }
         self.max_scan = self.max_scan.max(visited);
         match (found, deferred) {
-            (Next::End, Some((k, c))) => Next::Found(k, c.clone()),
+            (Next::End, Some((_, t, c))) => Next::Found(t.clone(), c.clone()),
             (found, _) => found,
         }
     }
 
-    /// Calls `f` with the key of every task above `after` (from the start
-    /// if `None`) whose container in hierarchy `slot` is not the root, and
-    /// that container, looking at no more than [`SCAN_BATCH`] entries of
+    /// Calls `f` with every task whose key is above `after` (from the start
+    /// if `None`) and whose container in hierarchy `slot` is not the root,
+    /// and that container, looking at no more than [`SCAN_BATCH`] entries of
     /// the map (and, on the first call, at the deferred tasks). Returns
     /// where to go on from (`Some`), or `None` at the end.
     pub(crate) fn visit(
         &mut self,
         slot: usize,
         after: Option<usize>,
-        mut f: impl FnMut(usize, &Arc<Container>),
+        mut f: impl FnMut(&Task, &Arc<Container>),
     ) -> Option<usize> {
         let start = match after {
             None => {
-                for (k, slots) in self.deferred_iter() {
+                for (t, slots) in self.deferred_iter() {
                     if let Some(Some(c)) = slots.get(slot) {
-                        f(*k, c);
+                        f(t, c);
                     }
                 }
                 0
@@ -558,7 +577,7 @@ impl Membership {
             }
             visited += 1;
             if let Some(Some(c)) = e.slots.get(slot) {
-                f(*k, c);
+                f(&e.task, c);
             }
             cur = at.move_next();
         }

@@ -253,9 +253,9 @@ impl World {
     /// Fork hook: `child` (not yet running) joins the containers of the
     /// forking task. Atomic context.
     fn fork_task(this: ArcBorrow<'_, World>, child: &Task) {
-        let parent = task::key(task::current_ref());
+        let parent = task::current_key();
         let mut m = this.members.lock();
-        let deferred = match m.fork(parent, task::key(child), || task::group_key(child)) {
+        let deferred = match m.fork(parent, child, || task::group_key(child)) {
             Ok(Forked::Tracked(slots, hooks)) => {
                 for (i, c) in slots.iter().enumerate() {
                     if let (Some(c), true) = (c, hooks & membership::bit(i) != 0) {
@@ -335,9 +335,9 @@ impl World {
     /// is correct but uses one of the few deferred places.
     #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
     pub(crate) fn first_run(&self) {
-        let me = task::current_ref();
-        let key = task::key(me);
-        if !task::is_exiting(me) && self.members.lock().is_deferred(key) {
+        let me = task::current();
+        let key = task::key(&me);
+        if !task::is_exiting(&me) && self.members.lock().is_deferred(key) {
             if let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) {
                 let unused = self.members.lock().settle(key, node);
                 // Freed, and references dropped, outside the lock.

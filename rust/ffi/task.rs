@@ -48,38 +48,18 @@ pub(crate) fn current() -> ARef<Task> {
     ARef::from(cur)
 }
 
-/// The current task, borrowed (it cannot go away under its own feet).
-pub(crate) fn current_ref<'a>() -> &'a Task {
-    // SAFETY: `current` is valid for as long as the caller runs.
-    unsafe { from_raw(bindings::get_current()) }
+/// The membership key ([`key`]) of the current task.
+pub(crate) fn current_key() -> usize {
+    // SAFETY: Reading `current` has no requirement; only its address is
+    // used.
+    let cur = unsafe { bindings::get_current() };
+    cur as usize
 }
 
 /// The key of `task` in the membership map: its `task_struct` address,
 /// unique while the task is alive.
 pub(crate) fn key(task: &Task) -> usize {
     as_raw(task) as usize
-}
-
-/// Borrows the task with membership key `key`.
-///
-/// # Safety
-///
-/// `key` must be the key of a task that stays alive for `'a` (e.g. one in
-/// the membership map while its lock is held: entries are removed by the
-/// exit hook, before the task can be freed).
-pub(crate) unsafe fn from_key<'a>(key: usize) -> &'a Task {
-    // SAFETY: Per the function's safety requirements.
-    unsafe { from_raw(key as *mut bindings::task_struct) }
-}
-
-/// The task of a membership key, for use while the membership lock is
-/// held (map entries are removed by the exit hook, under that lock, before
-/// their task can be freed). The `'static` is only as long as that lock
-/// hold; callers must not keep the reference.
-pub(crate) fn map_task(key: usize) -> &'static Task {
-    // SAFETY: See above: the caller holds the membership lock and `key` is
-    // in the map.
-    unsafe { from_key(key) }
 }
 
 /// Sends `SIGKILL` to `task` (used on a child that has not run yet).

@@ -276,7 +276,7 @@ fn current_classid(world: &World) -> u32 {
         return 0;
     };
     let m = world.members.lock();
-    match m.get(task::key(task::current_ref()), slot) {
+    match m.get(task::current_key(), slot) {
         Some(c) => flow(c).map_or(0, |f| f.classid.load(Ordering::Relaxed)),
         None => ROOT_CLASSID.load(Ordering::Relaxed),
     }

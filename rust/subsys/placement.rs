@@ -224,16 +224,16 @@ fn report_fixup_failure(e: Error) {
 /// The fork fix-up, in the new task's context before it first returns to
 /// user space: re-applies the placement of its containers.
 pub(crate) fn fixup_current(world: &World) {
-    let me = task::current_ref();
-    if task::is_exiting(me) {
+    let me = task::current();
+    if task::is_exiting(&me) {
         return;
     }
     // Serialised with attach and mask changes, which apply under it too.
     let _reg = world.registry.lock();
     #[cfg(CONFIG_TASK_CONTAINERS_CPUSET)]
-    reapply::<super::cpuset::Cpuset>(world, me);
+    reapply::<super::cpuset::Cpuset>(world, &me);
     #[cfg(CONFIG_TASK_CONTAINERS_MEMSET)]
-    reapply::<super::memset::Memset>(world, me);
+    reapply::<super::memset::Memset>(world, &me);
 }
 
 /// Applies the effective mask of `R` of `t`'s container to `t`. Registry
