@@ -7,8 +7,13 @@
 //! if one refuses, the ones that agreed get `cancel_attach` and nothing
 //! moves. Then the membership changes under the membership lock, and the
 //! subsystems' `attach` hooks run. Everything happens under the registry
-//! mutex, so moves and tree changes are serialised. No task is left
-//! half-moved: the map is updated for all threads in one lock hold.
+//! mutex, so moves and tree changes are serialised. Nothing can fail once
+//! the first thread is committed (the map's nodes are allocated before),
+//! so a write moves every thread or none. The commit holds the membership
+//! lock, which fork, exit and the packet path take, for at most
+//! [`SCAN_BATCH`] threads at a time: a reader of `tasks` may see a thread
+//! group partly moved while a `container.procs` write is in progress, as
+//! it may see the group change by fork and exit.
 //!
 //! `container.procs` moves a thread group that may be creating threads.
 //! Its first commit also leaves a mark (see [`crate::membership`]) under
@@ -25,7 +30,7 @@ use crate::container::Container;
 use crate::ffi::opener::Opener;
 use crate::ffi::task::{self, Task};
 use crate::logic::parse::parse_pid;
-use crate::membership::Reservation;
+use crate::membership::{Reservation, SCAN_BATCH};
 use crate::subsys::{Css, SubsysId};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNodeReservation;
@@ -112,24 +117,38 @@ impl Drop for MovingMark<'_> {
     }
 }
 
-/// Keeps the threads that are not in `c` yet.
+/// Keeps the threads that are not in `c` yet. Looks them up
+/// [`SCAN_BATCH`] at a time, one hold of the membership lock each.
 fn filter_not_in(c: &Arc<Container>, threads: KVec<ARef<Task>>) -> Result<KVec<ARef<Task>>> {
     let slot = c.hierarchy().slot();
     let world = c.hierarchy().world().clone();
     let mut out = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
-    let m = world.members.lock();
-    for t in threads.into_iter() {
-        let cur = m.get(task::key(&t), slot);
-        let here = match cur {
-            Some(cur) => Arc::ptr_eq(cur, c),
-            None => c.is_root(),
-        };
-        if !here && !task::is_exiting(&t) {
-            // Cannot allocate: the capacity covers every thread.
-            let _ = out.push(t, GFP_NOWAIT);
+    let mut threads = threads.into_iter();
+    loop {
+        let mut m = world.members.lock();
+        let mut looked = 0usize;
+        for t in threads.by_ref() {
+            let cur = m.get(task::key(&t), slot);
+            let here = match cur {
+                Some(cur) => Arc::ptr_eq(cur, c),
+                None => c.is_root(),
+            };
+            if !here && !task::is_exiting(&t) {
+                // Cannot allocate: the capacity covers every thread.
+                let _ = out.push(t, GFP_NOWAIT);
+            }
+            looked += 1;
+            if looked == SCAN_BATCH {
+                break;
+            }
         }
+        m.note_scan(looked);
+        drop(m);
+        if looked < SCAN_BATCH {
+            return Ok(out);
+        }
+        task::cond_resched();
     }
-    Ok(out)
 }
 
 /// Moves `threads` into `c`, whose hierarchy's root is `root`; returns how
@@ -158,37 +177,52 @@ fn move_threads(
             }
         }
     }
-    // 2. Memory for the map before the spinlock.
-    let mut spares: KVec<Option<Reservation>> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
-    // The threads that moved, with the container each left (`None`: root).
+    // 2. Memory for the map before the spinlock, and for the list of
+    // moves: nothing can fail after the first commit.
+    let mut spares: KVec<Reservation> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    // The threads that moved, by index in `threads` (ascending), with the
+    // container each left (`None`: root).
     let mut moved: KVec<(usize, Option<Arc<Container>>)> =
         KVec::with_capacity(threads.len(), GFP_KERNEL)?;
     for _ in threads {
         match RBTreeNodeReservation::new(GFP_KERNEL) {
-            Ok(r) => spares.push(Some(r), GFP_KERNEL)?,
+            Ok(r) => {
+                // Cannot allocate: the capacity covers every thread.
+                let _ = spares.push(r, GFP_NOWAIT);
+            }
             Err(e) => {
                 cancel(c, threads, &agreed);
                 return Err(e);
             }
         }
     }
-    // 3. Commit, all threads in one lock hold.
+    // 3. Commit, `SCAN_BATCH` threads per hold of the membership lock. The
+    // mark of a `container.procs` write is left in the first hold, so
+    // threads forked from then on go to `c` too.
     let to = if c.is_root() { None } else { Some(c.clone()) };
     let world = h.world();
-    let events = {
+    let mut events = false;
+    let mut spares = spares.into_iter();
+    // A spare the last move did not use.
+    let mut unused: Option<Reservation> = None;
+    for (n, batch) in threads.chunks(SCAN_BATCH).enumerate() {
+        if n > 0 {
+            task::cond_resched();
+        }
         let mut m = world.members.lock();
-        for (i, t) in threads.iter().enumerate() {
+        if let (Some(group), 0) = (group, n) {
+            m.start_moving(group, h.slot(), to.clone());
+        }
+        for (j, t) in batch.iter().enumerate() {
             // An exiting task's exit hook may already have run: adding an
             // entry now would outlive the task.
             if task::is_exiting(t) {
                 continue;
             }
-            let spare = spares.iter_mut().find_map(Option::take);
             let new = task::is_new(t);
+            let spare = unused.take().or_else(|| spares.next());
             let (old, spare) = m.set(t, h.slot(), to.clone(), new, spare);
-            if let Some(slot) = spares.iter_mut().find(|s| s.is_none()) {
-                *slot = spare;
-            }
+            unused = spare;
             let same = match (&old, &to) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
                 (None, None) => true,
@@ -198,14 +232,12 @@ fn move_threads(
                 // Cannot allocate: capacity covers every thread. The old
                 // container's reference is dropped with `moved`, outside
                 // the lock (when `same`, `to` keeps it alive).
-                let _ = moved.push((i, old), GFP_NOWAIT);
+                let _ = moved.push((n * SCAN_BATCH + j, old), GFP_NOWAIT);
             }
         }
-        if let Some(group) = group {
-            m.start_moving(group, h.slot(), to.clone());
-        }
-        core::mem::take(&mut m.events_due)
-    };
+        m.note_scan(batch.len());
+        events |= core::mem::take(&mut m.events_due);
+    }
     if events {
         world.queue_events();
     }
@@ -221,7 +253,7 @@ fn move_threads(
     // Subsystems that agreed for threads that did not move (exiting, or
     // already there) are told to forget it.
     for &(id, i) in agreed.iter() {
-        if !moved.iter().any(|(m, _)| *m == i) {
+        if moved.binary_search_by_key(&i, |(m, _)| *m).is_err() {
             if let (Some(css), Some(t)) = (c.css(id), threads.get(i)) {
                 css.id().ops().cancel_attach(css, t);
             }

@@ -585,8 +585,9 @@ impl Membership {
         next
     }
 
-    /// The most map entries one walk of [`next_in`] or [`visit`] looked at
-    /// in one hold of the lock since the module loaded (or the last
+    /// The most map entries one walk of [`next_in`] or [`visit`], or one
+    /// batch of a move ([`Membership::note_scan`]), looked at or changed in
+    /// one hold of the lock since the module loaded (or the last
     /// [`Membership::reset_max_scan`]).
     ///
     /// [`next_in`]: Self::next_in
@@ -594,6 +595,12 @@ impl Membership {
     #[cfg_attr(not(CONFIG_TASK_CONTAINERS_DEBUG), expect(dead_code))]
     pub(crate) fn max_scan(&self) -> usize {
         self.max_scan
+    }
+
+    /// Records that one hold of the lock looked at or changed `n` entries
+    /// (see [`Membership::max_scan`]).
+    pub(crate) fn note_scan(&mut self, n: usize) {
+        self.max_scan = self.max_scan.max(n);
     }
 
     /// Starts [`Membership::max_scan`] over.

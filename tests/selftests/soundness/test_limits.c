@@ -16,9 +16,11 @@
  *   skipped, not crashed, for a long one.
  * - many_tasks: hundreds of threads in one container (10,000 when
  *   soaking): its tasks file lists them all, a cpuset change reaches them
- *   all, and no walk over them (reading tasks, applying the change) looked
- *   at more than 64 entries of the membership map in one hold of the lock
- *   that fork, exit and the packet path take (debug.lock_scan).
+ *   all, a write of its pid to the root's container.procs moves them all
+ *   back, and no walk over them (reading tasks, applying the change) nor
+ *   the move looked at or changed more than 64 entries of the membership
+ *   map in one hold of the lock that fork, exit and the packet path take
+ *   (debug.lock_scan).
  * - max_depth, max_descendants, limit_values: the semantics of
  *   cgroup.max.depth and cgroup.max.descendants (EAGAIN on mkdir beyond,
  *   ERANGE/EINVAL on bad values, "max" round trip).
@@ -295,6 +297,23 @@ static int count_lines(const char *path)
 	return n;
 }
 
+/* How many of the ids listed in PATH are threads of process PID. */
+static int count_threads_listed(const char *path, pid_t pid)
+{
+	FILE *f = fopen(path, "r");
+	char task[64];
+	int tid, n = 0;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%d", &tid) == 1) {
+		snprintf(task, sizeof(task), "/proc/%d/task/%d", pid, tid);
+		n += access(task, F_OK) == 0;
+	}
+	fclose(f);
+	return n;
+}
+
 TEST_F_TIMEOUT(l, many_tasks, CT_STRESS_TIMEOUT)
 {
 	/* 300 threads are five batches of the walks; soaking: 10,000. */
@@ -356,6 +375,11 @@ TEST_F_TIMEOUT(l, many_tasks, CT_STRESS_TIMEOUT)
 		EXPECT_EQ(n + 1, seen);
 		EXPECT_EQ(0, wrong);
 	}
+	/* The whole process back to the root: every thread, in batches. */
+	snprintf(v, sizeof(v), "%d", child);
+	EXPECT_EQ(0, ct_write(P("container.procs"), v));
+	EXPECT_EQ(0, count_lines(tasks));
+	EXPECT_EQ(n + 1, count_threads_listed(P("tasks"), child));
 	ct_read(P("debug.lock_scan"), line, sizeof(line));
 	EXPECT_EQ(1, sscanf(line, "membership %d", &scan)) TH_LOG("debug.lock_scan: %s", line);
 	TH_LOG("at most %d map entries per hold of the membership lock", scan);
