@@ -36,6 +36,7 @@ mod logic;
 mod membership;
 mod procfs;
 mod subsys;
+mod vfs;
 mod world;
 
 module! {
@@ -51,9 +52,9 @@ module! {
 /// Fields are dropped in declaration order, which is the teardown order.
 struct ContainerModule {
     /// The `container` filesystem type.
-    _fs: ffi::fs::Registration,
+    _fs: vfs::fs::Registration,
     /// `/proc/containers` and `/proc/container_membership`.
-    _proc: ffi::proc::ProcFiles,
+    _proc: vfs::proc::ProcFiles,
     /// The fork and exit hooks.
     _hooks: ffi::tracepoint::Hooks<world::World>,
     /// The fault-injection attribute of the fork hook (after the hooks).
@@ -74,8 +75,8 @@ impl kernel::Module for ContainerModule {
         let placement = ffi::placement::Placement::new(world.clone())?;
         let faults = ffi::fault::FaultAttrs::new();
         let hooks = ffi::tracepoint::Hooks::new(world.clone())?;
-        let proc = ffi::proc::ProcFiles::new(world.clone())?;
-        let fs = ffi::fs::Registration::new(module, world)?;
+        let proc = vfs::proc::ProcFiles::new(world.clone())?;
+        let fs = vfs::fs::Registration::new(module, world)?;
         pr_info!("task containers registered\n");
         Ok(Self {
             _fs: fs,

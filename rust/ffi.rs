@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The abstraction layer: every `unsafe` block and every use of raw C
-//! bindings in the module lives below this module, each with a `// SAFETY:`
-//! comment. It exposes safe types and functions to the rest of the crate.
+//! The abstraction layer's lower half: safe types and functions over the
+//! kernel's C API that 6.12's kernel crate lacks. It names nothing of the domain
+//! (callbacks reach it through traits the domain implements). Apart from
+//! the C entry points of [`crate::vfs`], every `unsafe` block and every
+//! use of raw C bindings in the module lives below this module, each with
+//! a `// SAFETY:` comment.
 
 pub(crate) mod bindings;
-pub(crate) mod dir;
 pub(crate) mod fault;
-pub(crate) mod file;
-pub(crate) mod fs;
 pub(crate) mod layout;
 #[cfg(CONFIG_TASK_CONTAINERS_NET_FLOW)]
 pub(crate) mod net;
@@ -16,7 +16,6 @@ pub(crate) mod notify;
 pub(crate) mod opener;
 #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
 pub(crate) mod placement;
-pub(crate) mod proc;
 pub(crate) mod task;
 pub(crate) mod tracepoint;
 pub(crate) mod umh;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! System views in `/proc` (the files themselves are in `ffi::proc`).
+//! System views in `/proc` (the files themselves are in `vfs::proc`).
 //!
 //! - `/proc/containers`: one line per subsystem, as cgroup v1's
 //!   `/proc/cgroups`: name, hierarchy id (0: not bound), number of

@@ -31,7 +31,7 @@ impl EventsInode {
     ///
     /// `inode` is the container's `container.events` inode, whose
     /// `evict_inode` calls [`EventsInode::clear`].
-    pub(super) unsafe fn set(&self, inode: *mut bindings::inode) {
+    pub(crate) unsafe fn set(&self, inode: *mut bindings::inode) {
         self.0.store(inode, Ordering::Release);
     }
 
@@ -41,7 +41,7 @@ impl EventsInode {
     }
 
     /// Forgets `inode` if it is the one recorded (its eviction).
-    pub(super) fn clear(&self, inode: *mut bindings::inode) {
+    pub(crate) fn clear(&self, inode: *mut bindings::inode) {
         let _ = self.0.compare_exchange(
             inode,
             core::ptr::null_mut(),

@@ -5,11 +5,11 @@
 //!
 //! C header: [`include/linux/proc_fs.h`](srctree/include/linux/proc_fs.h)
 
-use super::bindings;
 use super::file::Snapshot;
-use super::zeroed;
-use super::CTable;
 use crate::cftype::Buf;
+use crate::ffi::bindings;
+use crate::ffi::zeroed;
+use crate::ffi::CTable;
 use crate::procfs;
 use crate::world::World;
 use kernel::c_str;

@@ -9,12 +9,12 @@
 //! Each `write(2)` is one command. Every operation may run concurrently
 //! with any other on the same open file: the snapshot is a [`Snapshot`].
 
-use super::bindings;
-use super::opener::Opener;
-use super::zeroed;
-use super::CTable;
 use crate::cftype::{Buf, CfType};
 use crate::container::Container;
+use crate::ffi::bindings;
+use crate::ffi::opener::Opener;
+use crate::ffi::zeroed;
+use crate::ffi::CTable;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::error::from_result;

@@ -9,10 +9,10 @@
 //!
 //! C header: [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h)
 
-use super::bindings;
 use super::dir;
-use super::zeroed;
-use super::CTable;
+use crate::ffi::bindings;
+use crate::ffi::zeroed;
+use crate::ffi::CTable;
 use crate::hierarchy::{Hierarchy, MountRequest};
 use crate::world::World;
 use core::fmt;

@@ -9,12 +9,12 @@
 //! `Arc<Container>`; a control file's owns a `KBox<FileNode>`. Both are
 //! released in `evict_inode`.
 
-use super::bindings;
 use super::file::{FileNode, CONTROL_FILE_OPS};
-use super::zeroed;
-use super::CTable;
 use crate::cftype::{for_each_file, CfType, FileName};
 use crate::container::Container;
+use crate::ffi::bindings;
+use crate::ffi::zeroed;
+use crate::ffi::CTable;
 use core::ptr;
 use kernel::error::from_result;
 use kernel::ffi::{c_int, c_uint};
