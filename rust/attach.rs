@@ -8,12 +8,12 @@
 //! moves. Then the membership changes under the membership lock, and the
 //! subsystems' `attach` hooks run. Everything happens under the registry
 //! mutex, so moves and tree changes are serialised. Nothing can fail once
-//! the first thread is committed (the map's nodes are allocated before),
-//! so a write moves every thread or none. The commit holds the membership
-//! lock, which fork, exit and the packet path take, for at most
-//! [`SCAN_BATCH`] threads at a time: a reader of `tasks` may see a thread
-//! group partly moved while a `container.procs` write is in progress, as
-//! it may see the group change by fork and exit.
+//! a commit has begun (the map's nodes are allocated before), so a commit
+//! moves all of its threads or none. It holds the membership lock, which
+//! fork, exit and the packet path take, for at most [`SCAN_BATCH`] threads
+//! at a time: a reader of `tasks` may see a thread group partly moved
+//! while a `container.procs` write is in progress, as it may see the group
+//! change by fork and exit.
 //!
 //! `container.procs` moves a thread group that may be creating threads.
 //! Its first commit also leaves a mark (see [`crate::membership`]) under
@@ -21,9 +21,11 @@
 //! destination. The threads that missed both the first scan and the mark
 //! had their fork hook run before the mark, so they are linked in the
 //! group by then: a second scan, after the first commit, finds them all.
-//! After it (unless a subsystem refused one of them, which fails the
-//! write) every thread is in the destination, and threads created since
-//! inherit it.
+//! After it every thread is in the destination, and threads created
+//! since inherit it. If the second scan's commit fails (a subsystem
+//! refuses a thread, or memory runs out), the write fails with that errno
+//! and the threads the first commit moved stay moved, as with cgroup v1's
+//! `cgroup.procs` when a migration fails part way.
 
 use crate::cftype::errno;
 use crate::container::Container;
@@ -153,8 +155,8 @@ fn filter_not_in(c: &Arc<Container>, threads: KVec<ARef<Task>>) -> Result<KVec<A
 
 /// Moves `threads` into `c`, whose hierarchy's root is `root`; returns how
 /// many moved. `group`: the thread group a `container.procs` write moves,
-/// marked (if not yet) in the same lock hold as the commit. Registry mutex
-/// held.
+/// marked (if not yet) in the commit's first hold of the membership lock.
+/// Registry mutex held.
 fn move_threads(
     c: &Arc<Container>,
     root: &Arc<Container>,
@@ -162,6 +164,9 @@ fn move_threads(
     group: Option<usize>,
 ) -> Result<usize> {
     let h = c.hierarchy();
+    if threads.is_empty() {
+        return Ok(0);
+    }
     // 1. Every subsystem may veto; undo the agreements on a veto.
     let mut agreed: KVec<(SubsysId, usize)> = KVec::new();
     for css in c.css_iter() {

@@ -489,7 +489,7 @@ impl Container {
         for c in below_root() {
             len += 1 + name_of(c).len();
             if len > PATH_MAX_LEN {
-                return Err(Error::from_errno(-(kernel::bindings::ENAMETOOLONG as i32)));
+                return Err(crate::ffi::enametoolong());
             }
         }
         // Then fill it in from the end, the same way up.

@@ -7,9 +7,17 @@
 //! container of each hierarchy. *Subsystems* (cpuset, memset, net_flow)
 //! bound to a hierarchy attach behaviour to its containers.
 //!
-//! Layout:
-//! - [`ffi`]: the only place with `unsafe` and raw bindings; it turns the
-//!   C VFS and kernel interfaces into safe Rust.
+//! Layout, from the bottom up:
+//! - [`ffi`]: safe wrappers of the kernel's C interfaces; it names nothing
+//!   of the domain;
+//! - the domain: [`world`], [`hierarchy`], [`container`], [`membership`],
+//!   [`attach`], [`files`], [`events`], [`procfs`], and the subsystems in
+//!   [`subsys`];
+//! - [`vfs`]: the C entry points of the pseudo-filesystem and the `/proc`
+//!   files, which call down into the domain.
+//!
+//! [`ffi`] and [`vfs`] are the abstraction layer, the only places with
+//! `unsafe` and raw bindings.
 //! - [`logic`]: pure `core`-only code (parsers, validators), also tested on
 //!   the host by `cargo test` in `tests/host`.
 //!

@@ -22,6 +22,11 @@ pub(crate) mod umh;
 pub(crate) mod wait;
 pub(crate) mod work;
 
+/// `ENAMETOOLONG`, which 6.12's `kernel::error::code` lacks.
+pub(crate) fn enametoolong() -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(kernel::bindings::ENAMETOOLONG as i32))
+}
+
 /// Holds a C operation table in a `static` that C reads through a `const`
 /// pointer.
 ///

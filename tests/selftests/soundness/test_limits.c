@@ -375,15 +375,22 @@ TEST_F_TIMEOUT(l, many_tasks, CT_STRESS_TIMEOUT)
 		EXPECT_EQ(n + 1, seen);
 		EXPECT_EQ(0, wrong);
 	}
+	ct_read(P("debug.lock_scan"), line, sizeof(line));
+	EXPECT_EQ(1, sscanf(line, "membership %d", &scan)) TH_LOG("debug.lock_scan: %s", line);
+	TH_LOG("walks: at most %d map entries per hold of the membership lock", scan);
+	EXPECT_GE(64, scan);
 	/* The whole process back to the root: every thread, in batches. */
+	ASSERT_EQ(0, ct_write(P("debug.lock_scan"), "0"));
 	snprintf(v, sizeof(v), "%d", child);
 	EXPECT_EQ(0, ct_write(P("container.procs"), v));
 	EXPECT_EQ(0, count_lines(tasks));
 	EXPECT_EQ(n + 1, count_threads_listed(P("tasks"), child));
+	scan = -1;
 	ct_read(P("debug.lock_scan"), line, sizeof(line));
 	EXPECT_EQ(1, sscanf(line, "membership %d", &scan)) TH_LOG("debug.lock_scan: %s", line);
-	TH_LOG("at most %d map entries per hold of the membership lock", scan);
+	TH_LOG("move: at most %d map entries per hold of the membership lock", scan);
 	EXPECT_GE(64, scan);
+	EXPECT_LT(0, scan);
 	kill(child, SIGKILL);
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
 }
