@@ -63,8 +63,9 @@ struct ContainerModule {
     _fs: vfs::fs::Registration,
     /// `/proc/containers` and `/proc/container_membership`.
     _proc: vfs::proc::ProcFiles,
-    /// The fork and exit hooks.
-    _hooks: ffi::tracepoint::Hooks<world::World>,
+    /// Unregisters the fork and exit hooks (the first mount registers
+    /// them).
+    _hooks: world::HooksGuard,
     /// The fault-injection attribute of the fork hook (after the hooks).
     _faults: ffi::fault::FaultAttrs,
     /// CPU hotplug callbacks and the optional placement hooks.
@@ -82,7 +83,7 @@ impl kernel::Module for ContainerModule {
         #[cfg(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET))]
         let placement = ffi::placement::Placement::new(world.clone())?;
         let faults = ffi::fault::FaultAttrs::new();
-        let hooks = ffi::tracepoint::Hooks::new(world.clone())?;
+        let hooks = world::HooksGuard::new(world.clone());
         let proc = vfs::proc::ProcFiles::new(world.clone())?;
         let fs = vfs::fs::Registration::new(module, world)?;
         pr_info!("task containers registered\n");

@@ -149,6 +149,7 @@ impl World {
         req: &mut MountRequest,
     ) -> Result<Arc<Hierarchy>> {
         let opts = req.opts.finish(ALL_MASK).map_err(errno)?;
+        self.start_hooks()?;
         let mut reg = self.registry.lock();
         if let Some(e) = reg
             .hierarchies

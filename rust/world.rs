@@ -14,7 +14,7 @@
 use crate::container::{Container, Node};
 use crate::events::{Due, Pending, ReleaseQueue};
 use crate::ffi::task::{self, Task};
-use crate::ffi::tracepoint::TaskHooks;
+use crate::ffi::tracepoint::{Hooks, TaskHooks};
 use crate::ffi::umh;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{self, Forked, Membership, Reservation, POOL_LOW, POOL_SIZE};
@@ -68,6 +68,31 @@ pub(crate) struct World {
     /// For each subsystem, 1 + the slot of the hierarchy it is bound to, or
     /// 0 (written under `registry`, read by the setaffinity hook).
     bound: [AtomicUsize; NR_SUBSYS],
+    /// The fork and exit hooks, registered by the first mount
+    /// ([`World::start_hooks`]) until module unload ([`HooksGuard`]). While
+    /// registered they hold a reference to the world. Taken before the
+    /// registry mutex, never under it.
+    #[pin]
+    hooks: Mutex<Option<Hooks<World>>>,
+}
+
+/// Unregisters the fork and exit hooks when dropped (module unload),
+/// which also drops the reference to the world they hold.
+pub(crate) struct HooksGuard(Arc<World>);
+
+impl HooksGuard {
+    /// Guards the hooks of `world`.
+    pub(crate) fn new(world: Arc<World>) -> Self {
+        Self(world)
+    }
+}
+
+impl Drop for HooksGuard {
+    fn drop(&mut self) {
+        let hooks = self.0.hooks.lock().take();
+        // Unregistered (and running probes waited for) outside the lock.
+        drop(hooks);
+    }
 }
 
 /// Id of the events work item (the refill work is id 0).
@@ -122,9 +147,23 @@ impl World {
                 events_wasted: AtomicUsize::new(0),
                 placement <- new_work!("container::placement"),
                 bound: [const { AtomicUsize::new(0) }; NR_SUBSYS],
+                hooks <- new_mutex!(None, "container::hooks"),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Registers the fork and exit hooks if no mount did yet, so that a
+    /// loaded module that was never mounted costs forks and exits nothing.
+    /// Called by every mount before it looks for or creates its hierarchy:
+    /// until one exists every task is in every root, so the tasks forked
+    /// before the hooks needed nothing. Process context, no lock held.
+    pub(crate) fn start_hooks(self: &Arc<Self>) -> Result {
+        let mut hooks = self.hooks.lock();
+        if hooks.is_none() {
+            *hooks = Some(Hooks::new(self.clone())?);
+        }
+        Ok(())
     }
 
     /// Schedules delivery of pending `populated` changes.

@@ -95,7 +95,8 @@ impl Probe {
     }
 }
 
-/// The fork and exit hooks, registered for the life of the value.
+/// The fork and exit hooks, registered for the life of the value (the
+/// world registers them at its first mount).
 ///
 /// # Invariants
 ///
