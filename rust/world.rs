@@ -42,6 +42,9 @@ pub(crate) const MAX_HIERARCHIES: usize = 16;
 ///    task counts. It is taken by the fork and exit hooks in atomic context,
 ///    never in interrupt context; nothing that sleeps or allocates with
 ///    `GFP_KERNEL` runs under it.
+///
+/// `hooks` (mutex) is never nested with either: a mount takes it, and
+/// releases it, before the registry mutex.
 #[pin_data]
 pub(crate) struct World {
     /// Hierarchies, containers and subsystem bindings.
