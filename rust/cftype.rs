@@ -4,15 +4,21 @@
 //!
 //! Each file is a [`CfType`] (named after cgroup's `struct cftype`): a name,
 //! a mode and typed read/write handlers. The core files are in
-//! [`CORE_FILES`]; each subsystem lists its own in
+//! [`CORE_FILES`](crate::files::CORE_FILES); each subsystem lists its own in
 //! [`Subsys::FILES`](crate::subsys::Subsys::FILES), which get the
 //! `<subsys>.` prefix unless the hierarchy was mounted with `noprefix`.
+//!
+//! A handler receives the state of the file's owner in the container (a
+//! subsystem's file: that subsystem's state, its css; a core file:
+//! [`Core`], which has none) and the container itself. The state is found
+//! in one place, [`ControlFile::read`] and [`ControlFile::write`], which
+//! the file operations call through `dyn ControlFile`.
 
 use crate::container::Container;
 use crate::ffi::opener::Opener;
 use crate::hierarchy::Hierarchy;
 use crate::logic::error::LogicError;
-use crate::subsys::SubsysId;
+use crate::subsys::{Css, SubsysId};
 use core::fmt;
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
@@ -28,24 +34,25 @@ pub(crate) enum Placement {
     RootOnly,
 }
 
-/// Produces the contents of a control file when it is read.
-pub(crate) type ReadFn = fn(&Arc<Container>, &mut Buf) -> Result;
+/// The owner of the core files: the core keeps no per-container state
+/// apart from the container, which every handler receives.
+pub(crate) struct Core;
+
+/// Produces the contents of a control file when it is read, from the
+/// owner's state `S` in the container.
+pub(crate) type ReadFn<S> = fn(&S, &Arc<Container>, &mut Buf) -> Result;
 /// Applies one `write(2)` to a control file. Permission decisions use the
 /// [`Opener`] (the credentials the file was opened with), never `current`.
-pub(crate) type WriteFn = fn(&Arc<Container>, &Opener<'_>, &[u8]) -> Result;
+pub(crate) type WriteFn<S> = fn(&S, &Arc<Container>, &Opener<'_>, &[u8]) -> Result;
 
-/// One control file.
-pub(crate) struct CfType {
+/// What the core needs to know of a control file besides its handlers.
+pub(crate) struct CfInfo {
     /// Name, without the subsystem prefix.
     pub(crate) name: &'static CStr,
     /// Permission bits (`0o644`, `0o444`).
     pub(crate) mode: u16,
     /// Which containers have it.
     pub(crate) placement: Placement,
-    /// Read handler; `None` for write-only files.
-    pub(crate) read: Option<ReadFn>,
-    /// Write handler; `None` for read-only files.
-    pub(crate) write: Option<WriteFn>,
     /// Longest accepted write, in bytes (longer writes get `E2BIG`).
     pub(crate) max_write: usize,
     /// Whether `poll(2)` reports changes of the container's `populated`
@@ -53,72 +60,148 @@ pub(crate) struct CfType {
     pub(crate) poll: bool,
 }
 
-impl CfType {
-    /// A read-write file in every container, writes up to 64 bytes.
-    pub(crate) const fn rw(name: &'static CStr, read: ReadFn, write: WriteFn) -> Self {
-        Self {
-            name,
-            mode: 0o644,
-            placement: Placement::All,
-            read: Some(read),
-            write: Some(write),
-            max_write: 64,
-            poll: false,
-        }
-    }
-
-    /// A read-only file in every container.
-    #[cfg_attr(
-        not(any(
-            CONFIG_TASK_CONTAINERS_CPUSET,
-            CONFIG_TASK_CONTAINERS_MEMSET,
-            CONFIG_TASK_CONTAINERS_DEBUG,
-            CONFIG_TASK_CONTAINERS_SAMPLE
-        )),
-        expect(dead_code, reason = "no read-only subsystem file is built")
-    )]
-    pub(crate) const fn ro(name: &'static CStr, read: ReadFn) -> Self {
-        Self {
-            name,
-            mode: 0o444,
-            placement: Placement::All,
-            read: Some(read),
-            write: None,
-            max_write: 0,
-            poll: false,
-        }
-    }
-
-    /// The same file accepting writes up to `max` bytes.
-    #[cfg_attr(
-        not(any(
-            CONFIG_TASK_CONTAINERS_CPUSET,
-            CONFIG_TASK_CONTAINERS_MEMSET,
-            CONFIG_TASK_CONTAINERS_NET_FLOW
-        )),
-        expect(dead_code, reason = "used by cpuset, memset and net_flow")
-    )]
-    pub(crate) const fn max(mut self, max: usize) -> Self {
-        self.max_write = max;
-        self
-    }
-
-    /// The same file, only in the containers `placement` says.
-    #[cfg_attr(
-        not(any(CONFIG_TASK_CONTAINERS_CPUSET, CONFIG_TASK_CONTAINERS_MEMSET)),
-        expect(dead_code, reason = "used by cpuset and memset")
-    )]
-    pub(crate) const fn placed(mut self, placement: Placement) -> Self {
-        self.placement = placement;
-        self
-    }
-
+impl CfInfo {
     /// Whether the file exists in a root (`is_root`) or other container.
     pub(crate) fn present(&self, is_root: bool) -> bool {
         match self.placement {
             Placement::All => true,
             Placement::RootOnly => is_root,
         }
+    }
+}
+
+/// One control file of an owner with per-container state `S`.
+pub(crate) struct CfType<S: 'static> {
+    /// Name, mode, placement, limits.
+    pub(crate) info: CfInfo,
+    /// Finds `S` in a container's state of the file's subsystem (`None`
+    /// for a core file).
+    state: for<'a> fn(Option<&'a Css>) -> Option<&'a S>,
+    /// Read handler; `None` for write-only files.
+    read: Option<ReadFn<S>>,
+    /// Write handler; `None` for read-only files.
+    write: Option<WriteFn<S>>,
+}
+
+/// A subsystem's state `S` in its css.
+fn css_state<S: 'static>(css: Option<&Css>) -> Option<&S> {
+    css.and_then(|c| c.get::<S>())
+}
+
+/// The core's (empty) state.
+fn core_state(_css: Option<&Css>) -> Option<&'static Core> {
+    Some(&Core)
+}
+
+impl<S: 'static> CfType<S> {
+    /// A file in every container.
+    const fn new(
+        name: &'static CStr,
+        mode: u16,
+        read: Option<ReadFn<S>>,
+        write: Option<WriteFn<S>>,
+        max_write: usize,
+    ) -> Self {
+        Self {
+            info: CfInfo {
+                name,
+                mode,
+                placement: Placement::All,
+                max_write,
+                poll: false,
+            },
+            state: css_state::<S>,
+            read,
+            write,
+        }
+    }
+
+    /// A read-write file in every container, writes up to 64 bytes.
+    pub(crate) const fn rw(name: &'static CStr, read: ReadFn<S>, write: WriteFn<S>) -> Self {
+        Self::new(name, 0o644, Some(read), Some(write), 64)
+    }
+
+    /// A read-only file in every container.
+    pub(crate) const fn ro(name: &'static CStr, read: ReadFn<S>) -> Self {
+        Self::new(name, 0o444, Some(read), None, 0)
+    }
+
+    /// The same file accepting writes up to `max` bytes.
+    pub(crate) const fn max(mut self, max: usize) -> Self {
+        self.info.max_write = max;
+        self
+    }
+
+    /// The same file, only in the containers `placement` says.
+    pub(crate) const fn placed(mut self, placement: Placement) -> Self {
+        self.info.placement = placement;
+        self
+    }
+}
+
+impl CfType<Core> {
+    /// The same file as a core file (its handlers get [`Core`]).
+    pub(crate) const fn core(mut self) -> Self {
+        self.state = core_state;
+        self
+    }
+
+    /// The same file, with `poll(2)` reporting changes of the
+    /// container's `populated` state.
+    pub(crate) const fn polled(mut self) -> Self {
+        self.info.poll = true;
+        self
+    }
+}
+
+/// A control file, whatever its owner's state: what the file operations
+/// hold and call.
+pub(crate) trait ControlFile: Sync {
+    /// Name, mode, placement, limits.
+    fn info(&self) -> &CfInfo;
+
+    /// Whether the file has a write handler.
+    fn writable(&self) -> bool;
+
+    /// Reads the file of container `c`, whose state of the file's
+    /// subsystem is `css` (`None` for a core file). `EINVAL` for a
+    /// write-only file, `ENODEV` if `css` is not the owner's.
+    fn read(&self, c: &Arc<Container>, css: Option<&Css>, out: &mut Buf) -> Result;
+
+    /// Writes the file (see [`ControlFile::read`]); `EINVAL` for a
+    /// read-only file.
+    fn write(
+        &self,
+        c: &Arc<Container>,
+        css: Option<&Css>,
+        opener: &Opener<'_>,
+        data: &[u8],
+    ) -> Result;
+}
+
+impl<S: Sync + 'static> ControlFile for CfType<S> {
+    fn info(&self) -> &CfInfo {
+        &self.info
+    }
+
+    fn writable(&self) -> bool {
+        self.write.is_some()
+    }
+
+    fn read(&self, c: &Arc<Container>, css: Option<&Css>, out: &mut Buf) -> Result {
+        let read = self.read.ok_or(EINVAL)?;
+        read((self.state)(css).ok_or(ENODEV)?, c, out)
+    }
+
+    fn write(
+        &self,
+        c: &Arc<Container>,
+        css: Option<&Css>,
+        opener: &Opener<'_>,
+        data: &[u8],
+    ) -> Result {
+        let write = self.write.ok_or(EINVAL)?;
+        write((self.state)(css).ok_or(ENODEV)?, c, opener, data)
     }
 }
 
@@ -178,7 +261,7 @@ pub(crate) struct FileName {
 
 impl FileName {
     /// Builds the name of `cft`, prefixed by `subsys` unless `None`.
-    pub(crate) fn new(subsys: Option<SubsysId>, cft: &CfType) -> Result<Self> {
+    pub(crate) fn new(subsys: Option<SubsysId>, cft: &CfInfo) -> Result<Self> {
         let mut buf = [0u8; NAME_LEN];
         let mut len = 0;
         let prefix = subsys.map(SubsysId::name).unwrap_or("");
@@ -209,23 +292,27 @@ impl FileName {
     }
 }
 
-/// Calls `f` with the name and type of every control file of a container
-/// of `h` (the root one when `is_root`), core files first.
+/// Calls `f` with the name, owner (`None`: the core) and type of every
+/// control file of a container of `h` (the root one when `is_root`), core
+/// files first.
 pub(crate) fn for_each_file(
     h: &Hierarchy,
     is_root: bool,
-    mut f: impl FnMut(&FileName, &'static CfType) -> Result,
+    mut f: impl FnMut(&FileName, Option<SubsysId>, &'static dyn ControlFile) -> Result,
 ) -> Result {
-    for cft in crate::container::CORE_FILES.iter() {
-        if cft.present(is_root) {
-            f(&FileName::new(None, cft)?, cft)?;
+    for cft in crate::files::CORE_FILES.iter() {
+        if cft.info.present(is_root) {
+            f(&FileName::new(None, &cft.info)?, None, cft)?;
         }
     }
     for id in h.subsystems() {
         let prefix = if h.noprefix() { None } else { Some(id) };
-        for cft in id.ops().files().iter() {
-            if cft.present(is_root) {
-                f(&FileName::new(prefix, cft)?, cft)?;
+        let ops = id.ops();
+        let mut i = 0;
+        while let Some(cft) = ops.file(i) {
+            i += 1;
+            if cft.info().present(is_root) {
+                f(&FileName::new(prefix, cft.info())?, Some(id), cft)?;
             }
         }
     }

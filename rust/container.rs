@@ -23,8 +23,6 @@ use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::{Arc, UniqueArc};
 
-pub(crate) use crate::files::CORE_FILES;
-
 /// A container. Fields are immutable after creation unless noted; the
 /// mutable tree state is the container's [`Node`] in the registry.
 pub(crate) struct Container {
@@ -199,14 +197,14 @@ impl Container {
 
     /// Runs the subsystems' fork hooks for `child`. Atomic context.
     pub(crate) fn fork_hooks(&self, child: &crate::ffi::task::Task) {
-        for c in self.css_iter() {
+        for c in self.css_iter().filter(|c| c.id().has_fork()) {
             c.id().ops().fork(c, child);
         }
     }
 
     /// Runs the subsystems' exit hooks for `task`. Atomic context.
     pub(crate) fn exit_hooks(&self, task: &crate::ffi::task::Task) {
-        for c in self.css_iter() {
+        for c in self.css_iter().filter(|c| c.id().has_exit()) {
             c.id().ops().exit(c, task);
         }
     }

@@ -6,7 +6,7 @@
 //! `container.max.depth` and `container.max.descendants`, and the root's
 //! `release_agent`.
 
-use crate::cftype::{errno, Buf, CfType, Placement};
+use crate::cftype::{errno, Buf, CfType, Core, Placement};
 use crate::container::{Container, LIMIT_MAX};
 use crate::ffi::opener::{Cap, Opener};
 use crate::ffi::task;
@@ -20,43 +20,39 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// The core files, in the order they are created.
-pub(crate) static CORE_FILES: [CfType; 8] = [
-    CfType::rw(c_str!("tasks"), tasks_read, tasks_write),
-    CfType::rw(c_str!("container.procs"), procs_read, procs_write),
-    CfType::rw(c_str!("notify_on_release"), notify_read, notify_write),
+pub(crate) static CORE_FILES: [CfType<Core>; 8] = [
+    CfType::rw(c_str!("tasks"), tasks_read, tasks_write).core(),
+    CfType::rw(c_str!("container.procs"), procs_read, procs_write).core(),
+    CfType::rw(c_str!("notify_on_release"), notify_read, notify_write).core(),
     CfType::rw(
         c_str!("container.clone_children"),
         clone_children_read,
         clone_children_write,
-    ),
-    CfType {
-        name: c_str!("container.events"),
-        mode: 0o444,
-        placement: Placement::All,
-        read: Some(events_read),
-        write: None,
-        max_write: 0,
-        poll: true,
-    },
+    )
+    .core(),
+    CfType::ro(c_str!("container.events"), events_read)
+        .core()
+        .polled(),
     CfType::rw(
         c_str!("container.max.depth"),
         max_depth_read,
         max_depth_write,
-    ),
+    )
+    .core(),
     CfType::rw(
         c_str!("container.max.descendants"),
         max_descendants_read,
         max_descendants_write,
-    ),
-    CfType {
-        name: c_str!("release_agent"),
-        mode: 0o644,
-        placement: Placement::RootOnly,
-        read: Some(release_agent_read),
-        write: Some(release_agent_write),
-        max_write: RELEASE_AGENT_MAX_LEN + 1,
-        poll: false,
-    },
+    )
+    .core(),
+    CfType::rw(
+        c_str!("release_agent"),
+        release_agent_read,
+        release_agent_write,
+    )
+    .max(RELEASE_AGENT_MAX_LEN + 1)
+    .placed(Placement::RootOnly)
+    .core(),
 ];
 
 /// Writes `ids` sorted and de-duplicated, one per line.
@@ -207,22 +203,22 @@ pub(crate) fn task_count(c: &Arc<Container>) -> Result<usize> {
 }
 
 /// `tasks`: thread ids, sorted, one per line.
-fn tasks_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn tasks_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     write_ids(&mut member_ids(c, false)?, out)
 }
 
 /// `container.procs`: process ids, sorted, one per line.
-fn procs_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn procs_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     write_ids(&mut member_ids(c, true)?, out)
 }
 
 /// `tasks` write: moves one thread.
-fn tasks_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn tasks_write(_: &Core, c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     crate::attach::write_pid(c, opener, buf, false)
 }
 
 /// `container.procs` write: moves every thread of a process.
-fn procs_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn procs_write(_: &Core, c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     crate::attach::write_pid(c, opener, buf, true)
 }
 
@@ -254,24 +250,24 @@ fn write_flag(
     Ok(())
 }
 
-fn notify_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn notify_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     read_flag(c, out, |n| n.notify_on_release)
 }
 
-fn notify_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn notify_write(_: &Core, c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_flag(c, buf, |n, v| n.notify_on_release = v)
 }
 
-fn clone_children_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn clone_children_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     read_flag(c, out, |n| n.clone_children)
 }
 
-fn clone_children_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn clone_children_write(_: &Core, c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_flag(c, buf, |n, v| n.clone_children = v)
 }
 
 /// `release_agent` (root only): the path, or an empty line.
-fn release_agent_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn release_agent_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     let world = c.hierarchy().world().clone();
     let reg = world.registry.lock();
     let e = reg.entry(c.hierarchy()).ok_or(ENODEV)?;
@@ -283,7 +279,7 @@ fn release_agent_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 /// initial user namespace (`EPERM`), as the agent runs with full
 /// privileges (cgroup v1's `file_ns_capable()` check: a privileged writer
 /// of an fd an unprivileged user opened does not qualify).
-fn release_agent_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn release_agent_write(_: &Core, c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     if !opener.capable(Cap::SysAdmin) {
         return Err(EPERM);
     }
@@ -302,7 +298,7 @@ fn release_agent_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> R
 
 /// `container.events`: `populated 1` while the container or a descendant
 /// has a task. `poll(2)` reports a change with `POLLPRI`.
-fn events_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn events_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     out.fmt(format_args!("populated {}\n", u8::from(c.populated())))
 }
 
@@ -356,20 +352,20 @@ fn write_limit(c: &Arc<Container>, buf: &[u8], field: fn(&Container) -> &AtomicU
 
 /// `container.max.depth`: how many levels of containers may exist below
 /// this one (cgroup v2's `cgroup.max.depth`). `mkdir` beyond: `EAGAIN`.
-fn max_depth_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn max_depth_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     read_limit(&c.max_depth, out)
 }
 
-fn max_depth_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn max_depth_write(_: &Core, c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_limit(c, buf, |c| &c.max_depth)
 }
 
 /// `container.max.descendants`: how many containers may exist below this
 /// one (cgroup v2's `cgroup.max.descendants`). `mkdir` beyond: `EAGAIN`.
-fn max_descendants_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn max_descendants_read(_: &Core, c: &Arc<Container>, out: &mut Buf) -> Result {
     read_limit(&c.max_descendants, out)
 }
 
-fn max_descendants_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn max_descendants_write(_: &Core, c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     write_limit(c, buf, |c| &c.max_descendants)
 }

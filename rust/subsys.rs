@@ -16,7 +16,7 @@
 //! | `can_attach`, `cancel_attach`, `attach` | process, may sleep | registry mutex |
 //! | `fork`, `exit` | atomic (tracepoint probe, preemption off), must not sleep or allocate with `GFP_KERNEL` | membership spinlock |
 
-use crate::cftype::CfType;
+use crate::cftype::{CfType, ControlFile};
 use crate::container::Container;
 use crate::ffi::task::Task;
 use core::any::Any;
@@ -78,6 +78,28 @@ macro_rules! subsystems {
                     $(
                         #[cfg($cfg)]
                         SubsysId::$id => &Adapter::<$module::$ty>::NEW,
+                    )*
+                }
+            }
+
+            /// Whether the subsystem has a fork hook (else the core does not
+            /// call it).
+            pub(crate) const fn has_fork(self) -> bool {
+                match self {
+                    $(
+                        #[cfg($cfg)]
+                        SubsysId::$id => <$module::$ty as Subsys>::HAS_FORK,
+                    )*
+                }
+            }
+
+            /// Whether the subsystem has an exit hook (else the core does
+            /// not call it).
+            pub(crate) const fn has_exit(self) -> bool {
+                match self {
+                    $(
+                        #[cfg($cfg)]
+                        SubsysId::$id => <$module::$ty as Subsys>::HAS_EXIT,
                     )*
                 }
             }
@@ -197,14 +219,19 @@ impl<S: 'static> CreateCtx<'_, S> {
 
 /// A subsystem: per-container state plus hooks. See the module docs for the
 /// context each hook runs in. Only `create` is mandatory; the other hooks
-/// default to successful no-ops.
+/// default to successful no-ops. Trait and implementations carry
+/// `#[vtable]`, which gives each hook a `HAS_<HOOK>` constant: the core does
+/// not call a fork or exit hook a subsystem does not have
+/// ([`SubsysId::has_fork`], [`SubsysId::has_exit`]).
+#[vtable]
 pub(crate) trait Subsys: Sync + 'static {
     /// Per-container state (the css).
     type State: Send + Sync + 'static;
     /// Which subsystem this is.
     const ID: SubsysId;
-    /// Control files created in every container of the hierarchy.
-    const FILES: &'static [CfType];
+    /// Control files created in the containers of the hierarchy; their
+    /// handlers receive this subsystem's state in the container.
+    const FILES: &'static [CfType<Self::State>];
 
     /// Builds the state of a new container. Registry mutex held; may sleep.
     fn create(ctx: &CreateCtx<'_, Self::State>) -> Result<Self::State>;
@@ -262,8 +289,8 @@ impl Css {
 
 /// Object-safe form of [`Subsys`], used by the core through [`SubsysId::ops`].
 pub(crate) trait SubsysOps: Sync {
-    /// Control files of the subsystem.
-    fn files(&self) -> &'static [CfType];
+    /// Control file `index` of the subsystem (`None` past the last).
+    fn file(&self, index: usize) -> Option<&'static dyn ControlFile>;
     /// See [`Subsys::create`].
     fn create(
         &self,
@@ -304,8 +331,8 @@ impl<S: Subsys> Adapter<S> {
 }
 
 impl<S: Subsys> SubsysOps for Adapter<S> {
-    fn files(&self) -> &'static [CfType] {
-        S::FILES
+    fn file(&self, index: usize) -> Option<&'static dyn ControlFile> {
+        S::FILES.get(index).map(|f| f as &'static dyn ControlFile)
     }
 
     fn create(

@@ -29,7 +29,7 @@
 
 // A subsystem is safe Rust: it sees tasks as `&Task` and containers as
 // `&Arc<Container>`, and never touches raw pointers (`make check` fails on
-// `unsafe` outside `rust/ffi/`).
+// `unsafe` outside `rust/ffi/` and `rust/vfs/`).
 use crate::cftype::{errno, Buf, CfType};
 use crate::container::Container;
 use crate::ffi::opener::Opener;
@@ -61,6 +61,10 @@ pub(crate) struct SampleState {
     locked: AtomicBool,
 }
 
+/// `#[vtable]` (the kernel crate's, as on the trait) records which hooks
+/// this implementation has: the core does not call the fork and exit hooks
+/// of a subsystem that lacks them.
+#[vtable]
 impl Subsys for Sample {
     /// Tells the core which state type to create and downcast to.
     type State = SampleState;
@@ -71,11 +75,12 @@ impl Subsys for Sample {
     const ID: SubsysId = SubsysId::Sample;
 
     /// The control files of every container of the hierarchy. Each is a
-    /// name and typed handlers; the core adds the `sample.` prefix (unless
-    /// the hierarchy is mounted with `noprefix`), creates the files at
-    /// `mkdir`, and routes reads and writes here. A file with only a read
-    /// handler is read-only (mode 0444).
-    const FILES: &'static [CfType] = &[
+    /// name and handlers typed by this subsystem's state; the core adds the
+    /// `sample.` prefix (unless the hierarchy is mounted with `noprefix`),
+    /// creates the files at `mkdir`, and routes reads and writes here with
+    /// the container's `SampleState`. A file with only a read handler is
+    /// read-only (mode 0444).
+    const FILES: &'static [CfType<SampleState>] = &[
         CfType::ro(c_str!("forks"), forks_read),
         CfType::ro(c_str!("attaches"), attaches_read),
         CfType::rw(c_str!("locked"), locked_read, locked_write),
@@ -126,31 +131,24 @@ impl Subsys for Sample {
     // here: the trait's defaults are successful no-ops.
 }
 
-/// The state of the sample subsystem in `c`. The core keeps states
-/// type-erased; `Css::get` downcasts, and fails only for a container of a
-/// hierarchy without this subsystem, which the core never passes.
-fn state(c: &Container) -> Result<&SampleState> {
-    c.css(SubsysId::Sample)
-        .and_then(|css| css.get::<SampleState>())
-        .ok_or(ENODEV)
-}
-
-/// Reads `sample.forks`. Read handlers append to `out`; the core serves the
-/// whole buffer, so `read(2)` at any offset and `cat` just work.
-fn forks_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let n = state(c)?.forks.load(Ordering::Relaxed);
+/// Reads `sample.forks`. Read handlers get this subsystem's state in the
+/// container (the core finds it: its states are type-erased) and the
+/// container itself, and append to `out`; the core serves the whole
+/// buffer, so `read(2)` at any offset and `cat` just work.
+fn forks_read(state: &SampleState, _c: &Arc<Container>, out: &mut Buf) -> Result {
+    let n = state.forks.load(Ordering::Relaxed);
     out.fmt(format_args!("{n}\n"))
 }
 
 /// Reads `sample.attaches`.
-fn attaches_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let n = state(c)?.attaches.load(Ordering::Relaxed);
+fn attaches_read(state: &SampleState, _c: &Arc<Container>, out: &mut Buf) -> Result {
+    let n = state.attaches.load(Ordering::Relaxed);
     out.fmt(format_args!("{n}\n"))
 }
 
 /// Reads `sample.locked`.
-fn locked_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let v = state(c)?.locked.load(Ordering::Relaxed);
+fn locked_read(state: &SampleState, _c: &Arc<Container>, out: &mut Buf) -> Result {
+    let v = state.locked.load(Ordering::Relaxed);
     out.fmt(format_args!("{}\n", u8::from(v)))
 }
 
@@ -161,8 +159,13 @@ fn locked_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 /// (`EINVAL` for garbage), and change nothing on error. A permission check
 /// asks the [`Opener`] (the credentials the file was opened with, as
 /// `opener.capable(Cap::SysAdmin)`), never the writing task.
-fn locked_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn locked_write(
+    state: &SampleState,
+    _c: &Arc<Container>,
+    _opener: &Opener<'_>,
+    buf: &[u8],
+) -> Result {
     let v = parse_bool_u64(buf).map_err(errno)?;
-    state(c)?.locked.store(v, Ordering::Relaxed);
+    state.locked.store(v, Ordering::Relaxed);
     Ok(())
 }

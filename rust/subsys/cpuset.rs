@@ -121,10 +121,11 @@ fn report_conflict(task: &Task) {
     }
 }
 
+#[vtable]
 impl Subsys for Cpuset {
     type State = Place;
     const ID: SubsysId = SubsysId::Cpuset;
-    const FILES: &'static [CfType] = &[
+    const FILES: &'static [CfType<Place>] = &[
         CfType::rw(
             c_str!("cpus"),
             placement::read_requested::<Cpuset>,
@@ -163,7 +164,7 @@ impl Subsys for Cpuset {
 /// `cpu_enforcement`: `affinity 1` (attach, changes, fork), whether
 /// `sched_setaffinity()` and the cgroup cpuset are confined to the
 /// container, and whether the module intersects with the cgroup cpuset.
-fn enforcement_read(_c: &Arc<Container>, out: &mut Buf) -> Result {
+fn enforcement_read(_: &Place, _c: &Arc<Container>, out: &mut Buf) -> Result {
     let f = kplace::features();
     out.fmt(format_args!(
         "affinity 1\nsetaffinity_clamp {}\ncgroup_intersect {}\n",

@@ -33,10 +33,11 @@ use kernel::sync::Arc;
 /// The `debug` subsystem.
 pub(crate) struct Debug;
 
+#[vtable]
 impl Subsys for Debug {
     type State = ();
     const ID: SubsysId = SubsysId::Debug;
-    const FILES: &'static [CfType] = &[
+    const FILES: &'static [CfType<()>] = &[
         CfType::ro(c_str!("taskcount"), taskcount_read),
         CfType::ro(c_str!("refcount"), refcount_read),
         CfType::rw(c_str!("lock_scan"), lock_scan_read, lock_scan_write)
@@ -49,7 +50,7 @@ impl Subsys for Debug {
 }
 
 /// `debug.taskcount`.
-fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn taskcount_read(_: &(), c: &Arc<Container>, out: &mut Buf) -> Result {
     let n = if c.is_root() {
         crate::files::task_count(c)?
     } else {
@@ -59,7 +60,7 @@ fn taskcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 }
 
 /// `debug.lock_scan`.
-fn lock_scan_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn lock_scan_read(_: &(), c: &Arc<Container>, out: &mut Buf) -> Result {
     let world = c.hierarchy().world();
     let n = world.members.lock().max_scan();
     out.fmt(format_args!(
@@ -69,7 +70,7 @@ fn lock_scan_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 }
 
 /// Writing `0` to `debug.lock_scan` starts its counts over.
-fn lock_scan_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn lock_scan_write(_: &(), c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Result {
     if parse_u64(buf).map_err(errno)? != 0 {
         return Err(EINVAL);
     }
@@ -78,7 +79,7 @@ fn lock_scan_write(c: &Arc<Container>, _opener: &Opener<'_>, buf: &[u8]) -> Resu
 }
 
 /// `debug.refcount`.
-fn refcount_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn refcount_read(_: &(), c: &Arc<Container>, out: &mut Buf) -> Result {
     let children = {
         let world = c.hierarchy().world().clone();
         let reg = world.registry.lock();

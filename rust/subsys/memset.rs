@@ -62,10 +62,11 @@ fn report_cgroup_cpusets() {
     }
 }
 
+#[vtable]
 impl Subsys for Memset {
     type State = Place;
     const ID: SubsysId = SubsysId::Memset;
-    const FILES: &'static [CfType] = &[
+    const FILES: &'static [CfType<Place>] = &[
         CfType::rw(
             c_str!("mems"),
             placement::read_requested::<Memset>,
@@ -103,7 +104,7 @@ impl Subsys for Memset {
 
 /// `mem_enforcement`: `mems_allowed 1`, and whether the page allocator
 /// honours it and mempolicies are rebound.
-fn enforcement_read(_c: &Arc<Container>, out: &mut Buf) -> Result {
+fn enforcement_read(_: &Place, _c: &Arc<Container>, out: &mut Buf) -> Result {
     let f = kplace::features();
     out.fmt(format_args!(
         "mems_allowed 1\npage_allocator {}\nmempolicy_rebind {}\n",

@@ -73,10 +73,11 @@ static TAGGED: AtomicUsize = AtomicUsize::new(0);
 /// for writes).
 static ROOT_CLASSID: AtomicU32 = AtomicU32::new(0);
 
+#[vtable]
 impl Subsys for NetFlow {
     type State = Flow;
     const ID: SubsysId = SubsysId::NetFlow;
-    const FILES: &'static [CfType] = &[
+    const FILES: &'static [CfType<Flow>] = &[
         CfType::rw(c_str!("classid"), classid_read, classid_write),
         // Up to `CLASSID_LIST_MAX` ids of 10 characters and a separator.
         CfType::rw(c_str!("allowed"), allowed_read, allowed_write).max(512),
@@ -133,8 +134,8 @@ fn flow(c: &Container) -> Result<&Flow> {
 }
 
 /// Reads `classid` (decimal, as `net_cls`).
-fn classid_read(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let v = flow(c)?.classid.load(Ordering::Relaxed);
+fn classid_read(st: &Flow, _c: &Arc<Container>, out: &mut Buf) -> Result {
+    let v = st.classid.load(Ordering::Relaxed);
     out.fmt(format_args!("{v}\n"))
 }
 
@@ -165,10 +166,10 @@ fn opener_may_use(opener: &Opener<'_>, c: &Container, id: u32) -> Result<bool> {
 }
 
 /// Reads `allowed`: the class ids in decimal, sorted, on one line.
-fn allowed_read(c: &Arc<Container>, out: &mut Buf) -> Result {
+fn allowed_read(st: &Flow, c: &Arc<Container>, out: &mut Buf) -> Result {
     let world = c.hierarchy().world().clone();
     let _reg = world.registry.lock();
-    for (i, id) in flow(c)?.allowed().enumerate() {
+    for (i, id) in st.allowed().enumerate() {
         let sep = if i == 0 { "" } else { " " };
         out.fmt(format_args!("{sep}{id}"))?;
     }
@@ -178,7 +179,7 @@ fn allowed_read(c: &Arc<Container>, out: &mut Buf) -> Result {
 /// Writes `allowed`: a list of class ids separated by whitespace or commas
 /// (empty: none). Without `CAP_NET_ADMIN`, each must be one the opener
 /// may give `c` itself (`EPERM`).
-fn allowed_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn allowed_write(st: &Flow, c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     let mut list = [0u32; CLASSID_LIST_MAX];
     let len = parse_classid_list(buf, &mut list).map_err(errno)?;
     let list = list.get(..len).ok_or(EINVAL)?;
@@ -187,7 +188,6 @@ fn allowed_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result 
     if c.is_removed() {
         return Err(ENODEV);
     }
-    let st = flow(c)?;
     for &id in list {
         if !opener_may_use(opener, c, id)? {
             return Err(EPERM);
@@ -203,7 +203,7 @@ fn allowed_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result 
 /// Writes `classid`: checks that the opener may choose it, registers the
 /// hook for the first tagged container, then re-tags the sockets of the
 /// container's tasks.
-fn classid_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
+fn classid_write(st: &Flow, c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result {
     let new = parse_classid(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let _reg = world.registry.lock();
@@ -213,7 +213,6 @@ fn classid_write(c: &Arc<Container>, opener: &Opener<'_>, buf: &[u8]) -> Result 
     if !opener_may_use(opener, c, new)? {
         return Err(EPERM);
     }
-    let st = flow(c)?;
     let old = st.classid.load(Ordering::Relaxed);
     if old == new {
         return Ok(());

@@ -264,24 +264,37 @@ fn show(mask: &Bits, nbits: usize, out: &mut Buf) -> Result {
 }
 
 /// Reads `cpus`/`mems`.
-pub(crate) fn read_requested<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
-    show(&place::<R>(c)?.requested.get(), R::nbits(), out)
+pub(crate) fn read_requested<R: Resource>(
+    st: &Place,
+    _c: &Arc<Container>,
+    out: &mut Buf,
+) -> Result {
+    show(&st.requested.get(), R::nbits(), out)
 }
 
 /// Reads `effective_cpus`/`effective_mems`.
-pub(crate) fn read_effective<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
-    show(&place::<R>(c)?.effective.get(), R::nbits(), out)
+pub(crate) fn read_effective<R: Resource>(
+    st: &Place,
+    _c: &Arc<Container>,
+    out: &mut Buf,
+) -> Result {
+    show(&st.effective.get(), R::nbits(), out)
 }
 
 /// Reads `cpu_exclusive`/`mem_exclusive`.
-pub(crate) fn read_exclusive<R: Resource>(c: &Arc<Container>, out: &mut Buf) -> Result {
-    let v = place::<R>(c)?.exclusive.load(Ordering::Relaxed);
+pub(crate) fn read_exclusive<R: Resource>(
+    st: &Place,
+    _c: &Arc<Container>,
+    out: &mut Buf,
+) -> Result {
+    let v = st.exclusive.load(Ordering::Relaxed);
     out.fmt(format_args!("{}\n", u8::from(v)))
 }
 
 /// Writes `cpus`/`mems`: parse, check against the v1 rules, commit, and
 /// re-apply to the tasks of the container and its descendants.
 pub(crate) fn write_requested<R: Resource>(
+    st: &Place,
     c: &Arc<Container>,
     _opener: &Opener<'_>,
     buf: &[u8],
@@ -291,18 +304,13 @@ pub(crate) fn write_requested<R: Resource>(
     cpulist::parse_list(buf, R::nbits(), &mut trial).map_err(|_| EINVAL)?;
     let world = c.hierarchy().world().clone();
     let mut reg = world.registry.lock();
-    let st = place::<R>(c)?;
-    change::<R>(
-        &world,
-        &mut reg,
-        c,
-        &trial,
-        st.exclusive.load(Ordering::Relaxed),
-    )
+    let exclusive = st.exclusive.load(Ordering::Relaxed);
+    change::<R>(&world, &mut reg, c, st, &trial, exclusive)
 }
 
 /// Writes `cpu_exclusive`/`mem_exclusive`.
 pub(crate) fn write_exclusive<R: Resource>(
+    st: &Place,
     c: &Arc<Container>,
     _opener: &Opener<'_>,
     buf: &[u8],
@@ -310,8 +318,8 @@ pub(crate) fn write_exclusive<R: Resource>(
     let v = parse_bool_u64(buf).map_err(errno)?;
     let world = c.hierarchy().world().clone();
     let mut reg = world.registry.lock();
-    let trial = place::<R>(c)?.requested.get();
-    change::<R>(&world, &mut reg, c, &trial, v)
+    let trial = st.requested.get();
+    change::<R>(&world, &mut reg, c, st, &trial, v)
 }
 
 /// The requested mask and exclusive flag of `c`, as the rules see it. A
@@ -325,19 +333,19 @@ fn peer_of<R: Resource>(c: &Container) -> (Bits, bool) {
     }
 }
 
-/// Validates and commits a new request and exclusive flag for `c`.
-/// Registry mutex held.
+/// Validates and commits a new request and exclusive flag for `c`, whose
+/// state is `st`. Registry mutex held.
 fn change<R: Resource>(
     world: &World,
     reg: &mut Registry,
     c: &Arc<Container>,
+    st: &Place,
     trial: &Bits,
     exclusive: bool,
 ) -> Result {
     if c.is_removed() {
         return Err(ENODEV);
     }
-    let st = place::<R>(c)?;
     let usable = R::usable();
     let old = st.requested.get();
     let parent = match c.parent() {

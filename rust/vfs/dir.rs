@@ -10,11 +10,12 @@
 //! released in `evict_inode`.
 
 use super::file::{FileNode, CONTROL_FILE_OPS};
-use crate::cftype::{for_each_file, CfType, FileName};
+use crate::cftype::{for_each_file, ControlFile, FileName};
 use crate::container::Container;
 use crate::ffi::bindings;
 use crate::ffi::zeroed;
 use crate::ffi::CTable;
+use crate::subsys::SubsysId;
 use core::ptr;
 use kernel::error::from_result;
 use kernel::ffi::{c_int, c_uint};
@@ -107,7 +108,8 @@ unsafe fn new_dir_inode(
     Ok(inode)
 }
 
-/// Creates control file `name` of type `cft` for `c` in directory `parent`.
+/// Creates control file `name` of type `cft` (of subsystem `owner`, or a
+/// core file) for `c` in directory `parent`.
 ///
 /// # Safety
 ///
@@ -116,10 +118,11 @@ unsafe fn new_dir_inode(
 unsafe fn create_file(
     parent: *mut bindings::dentry,
     name: &FileName,
-    cft: &'static CfType,
+    owner: Option<SubsysId>,
+    cft: &'static dyn ControlFile,
     c: &Arc<Container>,
 ) -> Result {
-    let node = KBox::new(FileNode::new(c.clone(), cft), GFP_KERNEL)?;
+    let node = KBox::new(FileNode::new(c.clone(), owner, cft), GFP_KERNEL)?;
     // SAFETY: `parent` is a valid dentry; the name is NUL-terminated.
     let dentry = unsafe { bindings::d_alloc_name(parent, name.as_cstr()?.as_char_ptr()) };
     if dentry.is_null() {
@@ -127,8 +130,9 @@ unsafe fn create_file(
     }
     // SAFETY: `parent` is positive, so `d_inode` and `d_sb` are valid.
     let (sb, dir) = unsafe { ((*parent).d_sb, (*parent).d_inode) };
+    let mode = bindings::S_IFREG | u32::from(cft.info().mode);
     // SAFETY: As above.
-    let inode = match unsafe { new_inode(sb, dir, bindings::S_IFREG | u32::from(cft.mode)) } {
+    let inode = match unsafe { new_inode(sb, dir, mode) } {
         Ok(i) => i,
         Err(e) => {
             // SAFETY: Drops the reference `d_alloc_name` returned.
@@ -142,7 +146,7 @@ unsafe fn create_file(
     unsafe {
         (*inode).__bindgen_anon_3.i_fop = &CONTROL_FILE_OPS.0;
         (*inode).i_private = KBox::into_raw(node).cast();
-        if cft.poll {
+        if cft.info().poll {
             // `evict_inode` clears it.
             c.events_inode.set(inode);
         }
@@ -157,9 +161,9 @@ unsafe fn create_file(
 ///
 /// As for [`create_file`].
 unsafe fn populate(dentry: *mut bindings::dentry, c: &Arc<Container>) -> Result {
-    for_each_file(c.hierarchy(), c.is_root(), |name, cft| {
+    for_each_file(c.hierarchy(), c.is_root(), |name, owner, cft| {
         // SAFETY: Per the function's safety requirements.
-        unsafe { create_file(dentry, name, cft, c) }
+        unsafe { create_file(dentry, name, owner, cft, c) }
     })
 }
 
@@ -244,7 +248,7 @@ unsafe extern "C" fn mkdir(
 ///
 /// `dentry` must be a container directory whose inode is locked.
 unsafe fn depopulate(dentry: *mut bindings::dentry, c: &Arc<Container>) {
-    let _ = for_each_file(c.hierarchy(), c.is_root(), |name, _| {
+    let _ = for_each_file(c.hierarchy(), c.is_root(), |name, _, _| {
         let bytes = name.as_bytes();
         // SAFETY: All-zero is a valid `qstr`; `d_hash_and_lookup` computes
         // the hash, and `name` outlives the call.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Control files: `file_operations` shared by every control file, which
-//! dispatch to the file's [`CfType`] handlers.
+//! dispatch to the file's [`ControlFile`] handlers.
 //!
 //! Reads produce the whole contents when read from offset 0 and serve later
 //! reads from that snapshot (as `seq_file` does for cgroup files), so a
@@ -9,12 +9,13 @@
 //! Each `write(2)` is one command. Every operation may run concurrently
 //! with any other on the same open file: the snapshot is a [`Snapshot`].
 
-use crate::cftype::{Buf, CfType};
+use crate::cftype::{Buf, ControlFile};
 use crate::container::Container;
 use crate::ffi::bindings;
 use crate::ffi::opener::Opener;
 use crate::ffi::zeroed;
 use crate::ffi::CTable;
+use crate::subsys::{Css, SubsysId};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::error::from_result;
@@ -42,20 +43,38 @@ pub(crate) static CONTROL_FILE_OPS: CTable<bindings::file_operations> =
 pub(crate) struct FileNode {
     /// The container the file belongs to.
     container: Arc<Container>,
+    /// The subsystem whose file it is (`None`: a core file).
+    owner: Option<SubsysId>,
     /// The file's type.
-    cft: &'static CfType,
+    cft: &'static dyn ControlFile,
 }
 
 impl FileNode {
-    /// A node for file `cft` of `container`.
-    pub(crate) fn new(container: Arc<Container>, cft: &'static CfType) -> Self {
-        Self { container, cft }
+    /// A node for file `cft` of subsystem `owner` (`None`: a core file)
+    /// of `container`.
+    pub(crate) fn new(
+        container: Arc<Container>,
+        owner: Option<SubsysId>,
+        cft: &'static dyn ControlFile,
+    ) -> Self {
+        Self {
+            container,
+            owner,
+            cft,
+        }
+    }
+
+    /// The owner's state in the container (`None` for a core file).
+    fn css(&self) -> Result<Option<&Css>> {
+        self.owner
+            .map(|id| self.container.css(id).ok_or(ENODEV))
+            .transpose()
     }
 
     /// The file's `inode` is being evicted: the container must not point
     /// to it any more.
     pub(crate) fn forget_inode(&self, inode: *mut bindings::inode) {
-        if self.cft.poll {
+        if self.cft.info().poll {
             self.container.events_inode.clear(inode);
         }
     }
@@ -187,13 +206,12 @@ unsafe extern "C" fn read(
         let (of, pos) = unsafe { (open_file(file), *ppos) };
         // SAFETY: The open file pins the inode, hence its node.
         let node = unsafe { &*of.node };
-        let read = node.cft.read.ok_or(EINVAL)?;
         let data = match of.snapshot.get() {
             Some(data) if pos != 0 => data,
             _ => {
                 let generation = node.container.event_gen.load(Ordering::Relaxed);
                 let mut buf = Buf::new();
-                read(&node.container, &mut buf)?;
+                node.cft.read(&node.container, node.css()?, &mut buf)?;
                 of.snapshot.install(buf, generation, true)?
             }
         };
@@ -242,8 +260,10 @@ unsafe extern "C" fn write(
         // SAFETY: The file was opened by `open`; only `node` is read, which
         // is immutable.
         let node = unsafe { &*(*(*file).private_data.cast::<OpenFile>()).node };
-        let write = node.cft.write.ok_or(EINVAL)?;
-        if count > node.cft.max_write {
+        if !node.cft.writable() {
+            return Err(EINVAL);
+        }
+        if count > node.cft.info().max_write {
             return Err(E2BIG);
         }
         if node.container.is_removed() {
@@ -255,7 +275,8 @@ unsafe extern "C" fn write(
         // SAFETY: `file` is open for the duration of this write, which is
         // the opener's lifetime.
         let opener = unsafe { Opener::new(file) };
-        write(&node.container, &opener, &buf)?;
+        node.cft
+            .write(&node.container, node.css()?, &opener, &buf)?;
         isize::try_from(count).map_err(|_| EINVAL)
     })
 }
@@ -287,7 +308,7 @@ unsafe extern "C" fn poll(
     // SAFETY: The open file pins the inode, hence its node.
     let node = unsafe { &*of.node };
     let mut mask = POLLIN | POLLRDNORM;
-    if node.cft.poll {
+    if node.cft.info().poll {
         // SAFETY: `file`/`pt` are this poll's; the open file holds the
         // node, which holds the container and so its wait queue.
         unsafe { node.container.events_wq.poll_wait(file, pt) };
