@@ -244,9 +244,11 @@ void container_helper_tracepoint_sync(void)
 #ifdef CONFIG_FAULT_INJECTION
 /* The fork path's bookkeeping allocation, as a standard fault attribute. */
 static DECLARE_FAULT_ATTR(container_fail_fork);
+/* Registering the exit probe, once the fork probe is registered. */
+static DECLARE_FAULT_ATTR(container_fail_hooks);
 #endif
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-static struct dentry *container_fault_dir;
+static struct dentry *container_fault_dir, *container_fault_hooks_dir;
 #endif
 
 void container_helper_fault_init(void)
@@ -256,14 +258,27 @@ void container_helper_fault_init(void)
 						       &container_fail_fork);
 
 	container_fault_dir = IS_ERR(dir) ? NULL : dir;
+	dir = fault_create_debugfs_attr("fail_container_hooks", NULL, &container_fail_hooks);
+	container_fault_hooks_dir = IS_ERR(dir) ? NULL : dir;
 #endif
 }
 
 void container_helper_fault_exit(void)
 {
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	debugfs_remove_recursive(container_fault_hooks_dir);
+	container_fault_hooks_dir = NULL;
 	debugfs_remove_recursive(container_fault_dir);
 	container_fault_dir = NULL;
+#endif
+}
+
+bool container_helper_should_fail_hooks(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return should_fail(&container_fail_hooks, 1);
+#else
+	return false;
 #endif
 }
 

@@ -94,12 +94,15 @@ struct tracepoint *container_helper_find_tracepoint(const char *name);
 void container_helper_tracepoint_sync(void);
 
 /*
- * Fault injection: /sys/kernel/debug/fail_container_fork (see
- * Documentation/fault-injection/) makes the fork path's allocation fail.
+ * Fault injection (see Documentation/fault-injection/):
+ * /sys/kernel/debug/fail_container_fork makes the fork path's allocation
+ * fail, /sys/kernel/debug/fail_container_hooks the registration of the exit
+ * probe (after the fork probe's) at the first mount.
  */
 void container_helper_fault_init(void);
 void container_helper_fault_exit(void);
 bool container_helper_should_fail_fork(void);
+bool container_helper_should_fail_hooks(void);
 
 /* Placement (rust/helpers_placement.c, used by rust/ffi/placement.rs). */
 struct callback_head;

@@ -14,7 +14,7 @@
 use crate::container::{Container, Node};
 use crate::events::{Due, Pending, ReleaseQueue};
 use crate::ffi::task::{self, Task};
-use crate::ffi::tracepoint::{Hooks, TaskHooks};
+use crate::ffi::tracepoint::{Hooks, TaskHooks, TaskTracepoints};
 use crate::ffi::umh;
 use crate::hierarchy::Hierarchy;
 use crate::membership::{self, Forked, Membership, Reservation, POOL_LOW, POOL_SIZE};
@@ -77,6 +77,8 @@ pub(crate) struct World {
     /// registry mutex, never under it.
     #[pin]
     hooks: Mutex<Option<Hooks<World>>>,
+    /// The tracepoints the hooks are probes on, found at load.
+    tracepoints: TaskTracepoints,
 }
 
 /// Unregisters the fork and exit hooks when dropped (module unload),
@@ -137,8 +139,10 @@ impl WorkItem for World {
 }
 
 impl World {
-    /// Creates the (empty) state.
+    /// Creates the (empty) state; `ENOENT` if the kernel lacks a
+    /// tracepoint the fork and exit hooks need.
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let tracepoints = TaskTracepoints::find()?;
         let members = Membership::new()?;
         Arc::pin_init(
             pin_init!(Self {
@@ -151,6 +155,7 @@ impl World {
                 placement <- new_work!("container::placement"),
                 bound: [const { AtomicUsize::new(0) }; NR_SUBSYS],
                 hooks <- new_mutex!(None, "container::hooks"),
+                tracepoints,
             }),
             GFP_KERNEL,
         )
@@ -164,7 +169,7 @@ impl World {
     pub(crate) fn start_hooks(self: &Arc<Self>) -> Result {
         let mut hooks = self.hooks.lock();
         if hooks.is_none() {
-            *hooks = Some(Hooks::new(self.clone())?);
+            *hooks = Some(Hooks::new(&self.tracepoints, self.clone())?);
         }
         Ok(())
     }

@@ -4,7 +4,9 @@
 //! `sched_process_exit` tracepoints.
 //!
 //! The tracepoints are not exported to modules, so they are found by name
-//! (`for_each_kernel_tracepoint()`, as `samples/trace_events` does).
+//! (`for_each_kernel_tracepoint()`, as `samples/trace_events` does), once,
+//! when the module loads ([`TaskTracepoints::find`]): a kernel without them
+//! refuses the module at `insmod` rather than every mount later.
 //! `task_newtask` fires in `copy_process()` for every new task (threads,
 //! io_uring and vhost workers included), in the parent's context, before
 //! the child first runs; `sched_process_exit` fires in `do_exit()` after
@@ -16,6 +18,7 @@
 use super::bindings;
 use super::task::{self, Task};
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::c_str;
 use kernel::ffi::{c_ulong, c_void};
 use kernel::prelude::*;
@@ -62,6 +65,47 @@ unsafe extern "C" fn exit_probe<T: TaskHooks>(data: *mut c_void, p: *mut binding
     T::on_exit(this, p);
 }
 
+/// The tracepoints the hooks are probes on.
+///
+/// # Invariants
+///
+/// Both point to tracepoints of the kernel image (static: they live as long
+/// as the kernel).
+pub(crate) struct TaskTracepoints {
+    /// `task_newtask`.
+    fork: NonNull<bindings::tracepoint>,
+    /// `sched_process_exit`.
+    exit: NonNull<bindings::tracepoint>,
+}
+
+// SAFETY: Only the tracepoints' addresses are kept; registering a probe on
+// one is allowed from any thread.
+unsafe impl Send for TaskTracepoints {}
+// SAFETY: As above; there are no methods that mutate through `&self`.
+unsafe impl Sync for TaskTracepoints {}
+
+impl TaskTracepoints {
+    /// Finds both tracepoints; `ENOENT` (and a message) if the kernel lacks
+    /// one.
+    pub(crate) fn find() -> Result<Self> {
+        // INVARIANT: The helper returns a tracepoint of the kernel image.
+        Ok(Self {
+            fork: find(c_str!("task_newtask"))?,
+            exit: find(c_str!("sched_process_exit"))?,
+        })
+    }
+}
+
+/// The kernel's tracepoint `name`.
+fn find(name: &CStr) -> Result<NonNull<bindings::tracepoint>> {
+    // SAFETY: `name` is a valid C string.
+    let tp = unsafe { bindings::container_helper_find_tracepoint(name.as_char_ptr()) };
+    NonNull::new(tp).ok_or_else(|| {
+        pr_err!("tracepoint {} not found\n", name);
+        ENOENT
+    })
+}
+
 /// One registered probe.
 struct Probe {
     /// The tracepoint.
@@ -71,16 +115,16 @@ struct Probe {
 }
 
 impl Probe {
-    /// Registers `func` on tracepoint `name` with `data`.
-    fn register(name: &CStr, func: *mut c_void, data: *mut c_void) -> Result<Self> {
-        // SAFETY: `name` is a valid C string.
-        let tp = unsafe { bindings::container_helper_find_tracepoint(name.as_char_ptr()) };
-        if tp.is_null() {
-            pr_err!("tracepoint {} not found\n", name);
-            return Err(ENOENT);
-        }
-        // SAFETY: `tp` is a kernel tracepoint; `func` has its probe
-        // prototype; `data` outlives the registration.
+    /// Registers `func` on tracepoint `tp` with `data`.
+    fn register(
+        tp: NonNull<bindings::tracepoint>,
+        func: *mut c_void,
+        data: *mut c_void,
+    ) -> Result<Self> {
+        let tp = tp.as_ptr();
+        // SAFETY: `tp` is a kernel tracepoint (`TaskTracepoints`
+        // invariant); `func` has its probe prototype; `data` outlives the
+        // registration.
         let ret = unsafe { bindings::tracepoint_probe_register(tp, func, data) };
         if ret != 0 {
             return Err(Error::from_errno(ret));
@@ -121,23 +165,23 @@ unsafe impl<T: TaskHooks> Send for Hooks<T> {}
 unsafe impl<T: TaskHooks> Sync for Hooks<T> {}
 
 impl<T: TaskHooks> Hooks<T> {
-    /// Registers the fork and exit probes, which call `hooks`.
-    pub(crate) fn new(hooks: Arc<T>) -> Result<Self> {
+    /// Registers the fork and exit probes on `tps`, which call `hooks`.
+    pub(crate) fn new(tps: &TaskTracepoints, hooks: Arc<T>) -> Result<Self> {
         let data = hooks.into_foreign().cast_mut();
-        let fork =
-            match Probe::register(c_str!("task_newtask"), fork_probe::<T> as *mut c_void, data) {
-                Ok(p) => p,
-                Err(e) => {
-                    // SAFETY: `data` came from `into_foreign` and is unused.
-                    drop(unsafe { Arc::<T>::from_foreign(data) });
-                    return Err(e);
-                }
-            };
-        let exit = match Probe::register(
-            c_str!("sched_process_exit"),
-            exit_probe::<T> as *mut c_void,
-            data,
-        ) {
+        let fork = match Probe::register(tps.fork, fork_probe::<T> as *mut c_void, data) {
+            Ok(p) => p,
+            Err(e) => {
+                // SAFETY: `data` came from `into_foreign` and is unused.
+                drop(unsafe { Arc::<T>::from_foreign(data) });
+                return Err(e);
+            }
+        };
+        let exit = if super::fault::hooks_should_fail() {
+            Err(ENOMEM)
+        } else {
+            Probe::register(tps.exit, exit_probe::<T> as *mut c_void, data)
+        };
+        let exit = match exit {
             Ok(p) => p,
             Err(e) => {
                 fork.unregister(data);

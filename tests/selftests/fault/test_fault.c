@@ -6,6 +6,9 @@
  * - fail_container_fork: the fork hook cannot get memory to account for a
  *   child, which then gets it in its own context before it runs a single
  *   instruction of its own, and runs in its container.
+ * - fail_container_hooks: the first mount after the module loads cannot
+ *   register the exit probe; it fails with ENOMEM, and the next mount
+ *   registers both probes.
  * - fail-nth (Documentation/fault-injection/fault-injection.rst): the
  *   allocations of mount, mkdir, moving a task, and writing cpus, mems and
  *   classid are made to fail in turn (a seeded sample of them in
@@ -280,6 +283,56 @@ TEST_F_TIMEOUT(f, subsystem_writes, 1800)
 	EACH_FAILURE(ct_write(P("a/net_flow.classid"), "0x10010"),
 		     ct_reads(P("a/net_flow.classid"), "0"),
 		     ct_write(P("a/net_flow.classid"), "0"));
+}
+
+#define FAIL_HOOKS DBG "/fail_container_hooks"
+
+/*
+ * The first mount after the module loads registers the fork and exit
+ * probes. When the exit probe cannot be registered (fail_container_hooks,
+ * after the fork probe was), that mount fails with ENOMEM and leaves no
+ * hierarchy and no probe behind (kmemleak and the splat check see the
+ * rest); the next mount registers both: a child forked in a container is
+ * listed there, and is gone from it once reaped.
+ */
+TEST(first_mount_cannot_register_hooks)
+{
+	char dir[64], x[128], tasks[160];
+	pid_t child;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (ct_load_module())
+		SKIP(return, "container module not available");
+	if (!ct_exists(FAIL_HOOKS "/probability"))
+		SKIP(return, "no fail_container_hooks attribute");
+	/* A fresh load: nothing may be mounted now. */
+	ASSERT_EQ(0, ct_unload_module());
+	ASSERT_EQ(0, ct_load_module());
+	ASSERT_EQ(0, ct_write(FAIL_HOOKS "/verbose", "0"));
+	ASSERT_EQ(0, ct_write(FAIL_HOOKS "/times", "1"));
+	ASSERT_EQ(0, ct_write(FAIL_HOOKS "/probability", "100"));
+	strcpy(dir, ct_tmpdir());
+	EXPECT_EQ(-ENOMEM, ct_mount(dir, "none,name=hooks"));
+	ct_write(FAIL_HOOKS "/probability", "0");
+	EXPECT_FALSE(ct_file_contains("/proc/mounts", " name=hooks"));
+
+	ASSERT_EQ(0, ct_mount(dir, "none,name=hooks"));
+	snprintf(x, sizeof(x), "%s/x", dir);
+	snprintf(tasks, sizeof(tasks), "%s/x/tasks", dir);
+	ASSERT_EQ(0, ct_mkdir(x));
+	ASSERT_EQ(0, ct_write_id(tasks, getpid()));
+	child = ct_spawn_sleeper();
+	snprintf(x, sizeof(x), "%s/tasks", dir);
+	ASSERT_EQ(0, ct_write_id(x, getpid()));
+	ASSERT_GT(child, 0);
+	/* The fork probe put the child where its parent was. */
+	EXPECT_EQ(1, ct_count_id(tasks, child));
+	ct_reap(child);
+	/* The exit probe took it out. */
+	EXPECT_EQ(0, ct_count_id(tasks, child));
+	ct_cleanup(dir);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN
