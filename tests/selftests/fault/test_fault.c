@@ -231,7 +231,7 @@ TEST_F(f, fork_without_memory_defers_the_child)
 		undo;								\
 	} while (0)
 
-TEST_F_TIMEOUT(f, mkdir_and_mount, 1800)
+TEST_F_TIMEOUT(f, mkdir_and_mount, CT_STRESS_TIMEOUT)
 {
 	char dir[64];
 
@@ -242,7 +242,7 @@ TEST_F_TIMEOUT(f, mkdir_and_mount, 1800)
 	rmdir(dir);
 }
 
-TEST_F_TIMEOUT(f, attach, 1800)
+TEST_F_TIMEOUT(f, attach, CT_STRESS_TIMEOUT)
 {
 	char v[64];
 
@@ -262,7 +262,7 @@ TEST_F_TIMEOUT(f, attach, 1800)
 	EXPECT_STREQ("0-1", v);
 }
 
-TEST_F_TIMEOUT(f, subsystem_writes, 1800)
+TEST_F_TIMEOUT(f, subsystem_writes, CT_STRESS_TIMEOUT)
 {
 	char v[64];
 

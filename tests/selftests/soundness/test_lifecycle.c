@@ -236,7 +236,7 @@ static int remove_chain(int fd)
  * never made the deepest container's drop the last reference to its
  * ancestors even before Container's drop became iterative.
  */
-TEST_F_TIMEOUT(lc, deep_chain_dropped_by_last_reference, 600)
+TEST_F_TIMEOUT(lc, deep_chain_dropped_by_last_reference, CT_STRESS_TIMEOUT)
 {
 	int root, deep, pin, round;
 
