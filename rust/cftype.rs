@@ -10,9 +10,11 @@
 //!
 //! A handler receives the state of the file's owner in the container (a
 //! subsystem's file: that subsystem's state, its css; a core file:
-//! [`Core`], which has none) and the container itself. The state is found
-//! in one place, [`ControlFile::read`] and [`ControlFile::write`], which
-//! the file operations call through `dyn ControlFile`.
+//! [`Core`], which has none) and the container itself. The file
+//! operations find the container's css of the file's subsystem, and
+//! [`ControlFile::read`] and [`ControlFile::write`] (which they call
+//! through `dyn ControlFile`) turn it into the owner's type: no handler
+//! looks its state up.
 
 use crate::container::Container;
 use crate::ffi::opener::Opener;
@@ -77,8 +79,8 @@ pub(crate) struct CfType<S: 'static> {
     /// Finds `S` in a container's state of the file's subsystem (`None`
     /// for a core file).
     state: for<'a> fn(Option<&'a Css>) -> Option<&'a S>,
-    /// Read handler; `None` for write-only files.
-    read: Option<ReadFn<S>>,
+    /// Read handler (every file can be read).
+    read: ReadFn<S>,
     /// Write handler; `None` for read-only files.
     write: Option<WriteFn<S>>,
 }
@@ -98,7 +100,7 @@ impl<S: 'static> CfType<S> {
     const fn new(
         name: &'static CStr,
         mode: u16,
-        read: Option<ReadFn<S>>,
+        read: ReadFn<S>,
         write: Option<WriteFn<S>>,
         max_write: usize,
     ) -> Self {
@@ -118,12 +120,12 @@ impl<S: 'static> CfType<S> {
 
     /// A read-write file in every container, writes up to 64 bytes.
     pub(crate) const fn rw(name: &'static CStr, read: ReadFn<S>, write: WriteFn<S>) -> Self {
-        Self::new(name, 0o644, Some(read), Some(write), 64)
+        Self::new(name, 0o644, read, Some(write), 64)
     }
 
     /// A read-only file in every container.
     pub(crate) const fn ro(name: &'static CStr, read: ReadFn<S>) -> Self {
-        Self::new(name, 0o444, Some(read), None, 0)
+        Self::new(name, 0o444, read, None, 0)
     }
 
     /// The same file accepting writes up to `max` bytes.
@@ -140,7 +142,9 @@ impl<S: 'static> CfType<S> {
 }
 
 impl CfType<Core> {
-    /// The same file as a core file (its handlers get [`Core`]).
+    /// The same file as a core file (its handlers get [`Core`]). Every core
+    /// file needs it: without it, reading or writing the file fails with
+    /// `ENODEV` (there is no css to find its state in).
     pub(crate) const fn core(mut self) -> Self {
         self.state = core_state;
         self
@@ -164,8 +168,8 @@ pub(crate) trait ControlFile: Sync {
     fn writable(&self) -> bool;
 
     /// Reads the file of container `c`, whose state of the file's
-    /// subsystem is `css` (`None` for a core file). `EINVAL` for a
-    /// write-only file, `ENODEV` if `css` is not the owner's.
+    /// subsystem is `css` (`None` for a core file); `ENODEV` if `css` is
+    /// not the owner's.
     fn read(&self, c: &Arc<Container>, css: Option<&Css>, out: &mut Buf) -> Result;
 
     /// Writes the file (see [`ControlFile::read`]); `EINVAL` for a
@@ -189,8 +193,7 @@ impl<S: Sync + 'static> ControlFile for CfType<S> {
     }
 
     fn read(&self, c: &Arc<Container>, css: Option<&Css>, out: &mut Buf) -> Result {
-        let read = self.read.ok_or(EINVAL)?;
-        read((self.state)(css).ok_or(ENODEV)?, c, out)
+        (self.read)((self.state)(css).ok_or(ENODEV)?, c, out)
     }
 
     fn write(

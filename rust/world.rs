@@ -165,7 +165,10 @@ impl World {
     /// loaded module that was never mounted costs forks and exits nothing.
     /// Called by every mount before it looks for or creates its hierarchy:
     /// until one exists every task is in every root, so the tasks forked
-    /// before the hooks needed nothing. Process context, no lock held.
+    /// before the hooks needed nothing. For the same reason, forks seen by
+    /// the fork probe of a registration that then fails (the exit probe's)
+    /// queue no work, so nothing needs [`TaskHooks::quiesce`] then.
+    /// Process context, no lock held.
     pub(crate) fn start_hooks(self: &Arc<Self>) -> Result {
         let mut hooks = self.hooks.lock();
         if hooks.is_none() {

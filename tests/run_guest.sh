@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test kernel (make check): the kselftest programs listed in
 # LIST ("<suite> <program>" per line, default build/selftests/run.list), TAP
-# output on stdout and in OUT/tap.log, then a kmemleak scan whose report is
-# left in OUT/kmemleak.txt.
+# output on stdout and in OUT/tap.log, then two kmemleak scans whose report
+# is left in OUT/kmemleak.txt.
 #   run_guest.sh OUT [LIST]
 # Per program: its duration and exit status in OUT/durations.txt
 # ("<suite> <program> <seconds> <status>"). A program still running after
@@ -64,9 +64,10 @@ rc=${PIPESTATUS[0]}
 # Leaks. Tests have unmounted everything and the module is still loaded;
 # unloading it is itself tested by the module suite. kmemleak reports an
 # object at the second scan that finds it unreferenced and unchanged, if it
-# is then older than 5 s: the first scan starts at once, the second no
-# sooner than 7 s after the first started (a scan takes about 20 s in this
-# guest, so there is no wait; a fast host waits the rest).
+# is then older than 5 s: the first scan starts at once, the second at
+# least 6 s after the first started ($SECONDS counts whole seconds; a scan
+# takes about 20 s in this guest, more on a loaded host, so there is no
+# wait; a fast host waits the rest).
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	start=$SECONDS
 	echo scan > /sys/kernel/debug/kmemleak

@@ -34,7 +34,10 @@ pub(crate) trait TaskHooks: Send + Sync + 'static {
     /// `task` (current) is exiting. Atomic context: must not sleep.
     fn on_exit(this: ArcBorrow<'_, Self>, task: &Task);
     /// Called when the probes are gone and none runs any more, before the
-    /// last reference is dropped: e.g. waits for work a probe queued.
+    /// last reference is dropped: e.g. waits for work a probe queued. Not
+    /// called when [`Hooks::new`] fails after registering the fork probe,
+    /// which may have run meanwhile: the implementor must be in a state
+    /// where its fork hook queues nothing when it registers the hooks.
     fn quiesce(&self);
 }
 

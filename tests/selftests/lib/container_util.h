@@ -21,8 +21,10 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 #endif
-/* Harness limit of a stress test: room for a soak (CONTAINER_SOAK) of an
- * hour; in `make check`, run_guest.sh's per-program limit comes first. */
+/* Harness limit of a stress test (and of the tests whose size grows when
+ * soaking): room for a soak (CONTAINER_SOAK) of an hour; in `make check`
+ * (no soak), run_guest.sh's per-program limit (1800 s) comes first and
+ * names the test. */
 #define CT_STRESS_TIMEOUT 7200
 /* How long ct_wait_until() waits for a condition before giving up. */
 #define CT_WAIT_SECONDS 120
